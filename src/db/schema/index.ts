@@ -1,0 +1,3 @@
+export * from './job-outputs.js';
+export * from './job-steps.js';
+export * from './jobs.js';

@@ -1,0 +1,48 @@
+/**
+ * The processor contract. A processor is pure: pixels and params in, pixels and metadata out; no network,
+ * disk, Kafka or database. The same processors run in the stream processor's stages and in
+ * `media-studio process`, so what one runs the other runs.
+ */
+import type { z } from 'zod';
+import type { OperationName } from '../schemas/vocabulary.js';
+
+/** Decoded pixels: always 8-bit sRGB RGBA, row-major, no padding (`data.length === width * height * 4`). */
+export interface RawImage {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 4;
+}
+
+/** JSON-serialisable metadata a processor reports (recorded on the job step). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Metadata = Record<string, JsonValue>;
+
+export interface ProcessorResult {
+  readonly image: RawImage;
+  readonly metadata: Metadata;
+}
+
+/** What a processor may be handed besides pixels: loaded models and a cancellation signal, never I/O. */
+export interface ProcessorContext {
+  readonly signal?: AbortSignal;
+  /** Limits the output may not exceed (longest side), so an operation cannot blow up memory downstream. */
+  readonly maxSidePx: number;
+}
+
+export interface Processor<S extends z.ZodType = z.ZodType> {
+  readonly name: OperationName;
+  /**
+   * Changes whenever the output for the same input and params changes (algorithm or model version).
+   * It is part of the pipeline version, so a replay after a change renders anew instead of reusing.
+   */
+  readonly version: string;
+  /** The params schema: every field described and defaulted; unknown keys are rejected. */
+  readonly params: S;
+  run(image: RawImage, params: z.output<S>, context: ProcessorContext): Promise<ProcessorResult>;
+}
+
+/** Helps a processor module declare itself with its params type inferred. */
+export function defineProcessor<S extends z.ZodType>(processor: Processor<S>): Processor<S> {
+  return processor;
+}
