@@ -4,7 +4,7 @@
  * input keeps its first frame, EXIF orientation is applied, colour is converted to sRGB (CMYK and
  * embedded profiles included) and all metadata is dropped.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { MediaStudioError } from '../errors.js';
 import type { RawImage } from './types.js';
 
@@ -26,7 +26,7 @@ export interface DecodedSource {
 }
 
 export async function decodeImage(bytes: Buffer, { maxPixels }: DecodeLimits): Promise<DecodedSource> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
@@ -63,12 +63,12 @@ export async function decodeImage(bytes: Buffer, { maxPixels }: DecodeLimits): P
 }
 
 /** Wraps raw pixels for further sharp work. */
-export function fromRaw(image: RawImage): sharp.Sharp {
+export function fromRaw(image: RawImage): Sharp {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
 }
 
 /** Runs a sharp pipeline to raw RGBA. */
-export async function toRaw(pipeline: sharp.Sharp): Promise<RawImage> {
+export async function toRaw(pipeline: Sharp): Promise<RawImage> {
   const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 4 };
 }

@@ -16,6 +16,10 @@ export class LocalDiskStore implements ObjectStore {
     await mkdir(this.root, { recursive: true });
   }
 
+  async ping(): Promise<void> {
+    await stat(this.root);
+  }
+
   async put(key: string, body: Buffer, _options: PutOptions): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });

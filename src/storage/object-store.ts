@@ -13,6 +13,8 @@ export interface ObjectInfo {
 export interface ObjectStore {
   /** Creates the bucket (or folder) when it does not exist. */
   ensureReady(): Promise<void>;
+  /** Throws unless the bucket (or folder) answers; for readiness checks. */
+  ping(): Promise<void>;
   put(key: string, body: Buffer, options: PutOptions): Promise<void>;
   get(key: string): Promise<Buffer>;
   /** undefined when there is no such object. */

@@ -53,6 +53,10 @@ export class S3Store implements ObjectStore {
     });
   }
 
+  async ping(): Promise<void> {
+    await this.call('head bucket', () => this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })));
+  }
+
   async put(key: string, body: Buffer, { contentType, cacheControl }: PutOptions): Promise<void> {
     await this.call(`put ${key}`, () =>
       this.client.send(
