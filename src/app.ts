@@ -8,11 +8,11 @@ import type { Config } from './config.js';
 import { createFinalize } from './consumers/finalize.js';
 import { createIngest } from './consumers/ingest.js';
 import { jobIdFor, pipelineVersion, validatePlan } from './consumers/job-plan.js';
-import { messageKey } from './consumers/processed-event.js';
 import { createOperationStage } from './consumers/operation-stage.js';
+import { messageKey } from './consumers/processed-event.js';
 import type { StageHandler } from './consumers/stage-handler.js';
 import { type RunnerDeps, StageRunner } from './consumers/stage-runner.js';
-import { type DatabaseHandle, connectDatabase, migrateDatabase } from './db/client.js';
+import { connectDatabase, type DatabaseHandle, migrateDatabase } from './db/client.js';
 import { JobRepository } from './db/job-repository.js';
 import { MediaStudioError } from './errors.js';
 import { parseAllowRules } from './fetch/address-policy.js';
@@ -20,7 +20,9 @@ import { createMetrics } from './http/metrics.js';
 import { buildHttp } from './http/server.js';
 import { createKafka, createProducer, ensureTopics } from './kafka/client.js';
 import { EventCodec } from './kafka/event-codec.js';
-import { type Logger, createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { createModelProvider } from './models/index.js';
+import type { ModelProvider } from './models/model-provider.js';
 import type { RequestedEvent, StageEvent } from './schemas/events.js';
 import { type StageRole, stageRoles } from './schemas/vocabulary.js';
 import { S3Store } from './storage/s3-store.js';
@@ -62,6 +64,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
     publicBaseUrl: config.CDN_BASE_URL,
   });
+  const models = createModelProvider(config, (m) => log.info(m));
   const roles = selectRoles(options.stages ?? (config.WORKER_STAGES as StageRole[]));
   let database: DatabaseHandle | undefined;
   let runners: StageRunner<unknown>[] = [];
@@ -98,9 +101,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         retryInitialMs: config.RETRY_INITIAL_MS,
         retryMaxMs: config.RETRY_MAX_MS,
         shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       },
     };
-    const handlers = roles.map((role) => handlerFor(role, { store, jobs, topology, config }));
+    const handlers = roles.map((role) => handlerFor(role, { store, jobs, topology, config, models }));
     runners = handlers.map((h) => new StageRunner(topology.stage(h.role), h as StageHandler<unknown>, deps));
     for (const r of runners) await r.start();
 
@@ -132,7 +136,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       const value = await codec.encode(topology.requested, event);
       await apiProducer.send({ topic: topology.requested, messages: [{ key: messageKey(event), value }] });
     } catch (err) {
-      throw new MediaStudioError('MS_BROKER_UNAVAILABLE', `cannot publish the request: ${(err as Error).message}`, { cause: err });
+      throw new MediaStudioError(
+        'MS_BROKER_UNAVAILABLE',
+        `cannot publish the request: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     return { jobId };
   }
@@ -161,6 +169,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await step('api producer', () => apiProducer.disconnect());
       await step('database', async () => database?.close());
       await step('s3', async () => store.destroy());
+      await step('models', () => models.release());
       log.info('media studio stopped');
     })();
     return stopping;
@@ -174,9 +183,10 @@ interface HandlerDeps {
   readonly jobs: JobRepository;
   readonly topology: ReturnType<typeof createTopology>;
   readonly config: Config;
+  readonly models: ModelProvider;
 }
 
-function handlerFor(role: StageRole, { store, jobs, topology, config }: HandlerDeps): StageHandler<RequestedEvent> | StageHandler<StageEvent> {
+function handlerFor(role: StageRole, { store, jobs, topology, config, models }: HandlerDeps): StageHandler<RequestedEvent> | StageHandler<StageEvent> {
   if (role === 'ingest') {
     return createIngest({
       store,
@@ -192,14 +202,17 @@ function handlerFor(role: StageRole, { store, jobs, topology, config }: HandlerD
     });
   }
   if (role === 'finalize') return createFinalize({ store, jobs, topology });
-  return createOperationStage(role, { store, jobs, topology, maxSidePx: config.IMAGE_MAX_SIDE_PX });
+  return createOperationStage(role, { store, jobs, topology, maxSidePx: config.IMAGE_MAX_SIDE_PX, models });
 }
 
 function selectRoles(requested: readonly string[]): StageRole[] {
   if (requested.length === 0) return [...stageRoles];
   const unknown = requested.filter((r) => !(stageRoles as readonly string[]).includes(r));
   if (unknown.length > 0) {
-    throw new MediaStudioError('MS_CONFIG_INVALID', `WORKER_STAGES: unknown stage ${unknown.join(', ')}; known: ${stageRoles.join(', ')}`);
+    throw new MediaStudioError(
+      'MS_CONFIG_INVALID',
+      `WORKER_STAGES: unknown stage ${unknown.join(', ')}; known: ${stageRoles.join(', ')}`,
+    );
   }
   return requested as StageRole[];
 }
@@ -208,4 +221,3 @@ async function pingRegistry(url: string): Promise<void> {
   const res = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(5_000) });
   if (!res.ok) throw new Error(`registry answered ${res.status}`);
 }
-

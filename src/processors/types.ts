@@ -4,6 +4,7 @@
  * `media-studio process`, so what one runs the other runs.
  */
 import type { z } from 'zod';
+import type { ModelProvider } from '../models/model-provider.js';
 import type { OperationName } from '../schemas/vocabulary.js';
 
 /** Decoded pixels: always 8-bit sRGB RGBA, row-major, no padding (`data.length === width * height * 4`). */
@@ -28,6 +29,8 @@ export interface ProcessorContext {
   readonly signal?: AbortSignal;
   /** Limits the output may not exceed (longest side), so an operation cannot blow up memory downstream. */
   readonly maxSidePx: number;
+  /** ONNX sessions for processors that run models; absent where no model is available. */
+  readonly models?: ModelProvider;
 }
 
 export interface Processor<S extends z.ZodType = z.ZodType> {
