@@ -11,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/processors/**/*.test.ts', 'test/cli/**/*.test.ts'],
           testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
       {

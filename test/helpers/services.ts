@@ -10,12 +10,18 @@ export function services(): Services | undefined {
 
 /** A config pointing at the test services, isolated by a unique topic prefix and bucket. */
 export function testConfig(s: Services, overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(s, overrides));
+}
+
+/** The same as environment variables, for a worker started as a child process. */
+export function testEnv(s: Services, overrides: Record<string, string> = {}): Record<string, string> {
   const run = randomUUID().slice(0, 8);
-  return loadConfig({
+  return {
     LOG_LEVEL: 'warn',
     KAFKA_BROKERS: s.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `t${run}.`,
     KAFKA_TOPIC_PARTITIONS: '2',
+    KAFKA_SESSION_TIMEOUT_MS: '8000',
     SCHEMA_REGISTRY_URL: s.schemaRegistryUrl,
     DATABASE_URL: s.databaseUrl,
     S3_ENDPOINT: s.s3.endpoint,
@@ -28,5 +34,5 @@ export function testConfig(s: Services, overrides: Record<string, string> = {}):
     RETRY_INITIAL_MS: '50',
     RETRY_MAX_MS: '500',
     ...overrides,
-  });
+  };
 }

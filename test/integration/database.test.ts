@@ -39,15 +39,37 @@ describe.skipIf(!s)('job repository on real Postgres', () => {
     expect(again.created).toBe(false);
     expect(again.job.id).toBe(row.id);
 
-    await jobs.startStep({ jobId: row.id, step: 0, operation: 'resize', params: { width: 800 }, inputKey: 'in.png' }, 2);
+    await jobs.startStep(
+      { jobId: row.id, step: 0, operation: 'resize', params: { width: 800 }, inputKey: 'in.png' },
+      2,
+    );
     await jobs.completeStep(row.id, 0, { outputKey: 'step0.png', durationMs: 12, metadata: { width: 800 } });
     // A redelivered step lands in the same row and counts the attempt.
-    await jobs.startStep({ jobId: row.id, step: 0, operation: 'resize', params: { width: 800 }, inputKey: 'in.png' }, 2);
+    await jobs.startStep(
+      { jobId: row.id, step: 0, operation: 'resize', params: { width: 800 }, inputKey: 'in.png' },
+      2,
+    );
     await jobs.completeStep(row.id, 0, { outputKey: 'step0.png', durationMs: 10, metadata: { width: 800 } });
-    await jobs.startStep({ jobId: row.id, step: 1, operation: 'crop', params: { x: 0 }, inputKey: 'step0.png' }, 2);
+    await jobs.startStep(
+      { jobId: row.id, step: 1, operation: 'crop', params: { x: 0 }, inputKey: 'step0.png' },
+      2,
+    );
     await jobs.completeStep(row.id, 1, { outputKey: 'step1.png', durationMs: 3, metadata: {} });
-    const output = { jobId: row.id, variant: 'original', key: 'k.jpg', url: 'http://x/k.jpg', width: 800, height: 600, bytes: 12345, format: 'jpeg', checksum: 'ab'.repeat(32) };
-    await jobs.completeJob(row.id, [output, { ...output, variant: 'thumbnail', width: 200, height: 150, bytes: 999 }]);
+    const output = {
+      jobId: row.id,
+      variant: 'original',
+      key: 'k.jpg',
+      url: 'http://x/k.jpg',
+      width: 800,
+      height: 600,
+      bytes: 12345,
+      format: 'jpeg',
+      checksum: 'ab'.repeat(32),
+    };
+    await jobs.completeJob(row.id, [
+      output,
+      { ...output, variant: 'thumbnail', width: 200, height: 150, bytes: 999 },
+    ]);
     await jobs.completeJob(row.id, [output]);
 
     const details = await jobs.getJobDetails(row.id);
@@ -74,7 +96,11 @@ describe.skipIf(!s)('job repository on real Postgres', () => {
     await jobs.startStep({ jobId: row.id, step: 0, operation: 'resize', params: {}, inputKey: 'in.png' }, 2);
     await jobs.failJob(row.id, { code: 'MS_INVALID_PARAMS', message: 'width must be positive', step: 0 });
     const details = await jobs.getJobDetails(row.id);
-    expect(details?.job).toMatchObject({ status: 'failed', errorCode: 'MS_INVALID_PARAMS', failedReason: 'width must be positive' });
+    expect(details?.job).toMatchObject({
+      status: 'failed',
+      errorCode: 'MS_INVALID_PARAMS',
+      failedReason: 'width must be positive',
+    });
     expect(details?.steps[0]).toMatchObject({ status: 'failed', errorCode: 'MS_INVALID_PARAMS' });
   });
 });

@@ -5,7 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Consumer, createConsumer, createKafka, createProducer, createTransactionalProducer, ensureTopics } from '../../src/kafka/client.js';
+import {
+  type Consumer,
+  createConsumer,
+  createKafka,
+  createProducer,
+  createTransactionalProducer,
+  ensureTopics,
+} from '../../src/kafka/client.js';
 import { EventCodec } from '../../src/kafka/event-codec.js';
 import type { RequestedEvent } from '../../src/schemas/events.js';
 import { createTopology } from '../../src/topology.js';
@@ -101,7 +108,13 @@ describe.skipIf(!s)('kafka on the real broker and registry', () => {
     // Two input messages to consume transactionally.
     const plain = createProducer(kafka);
     await plain.connect();
-    await plain.send({ topic: input, messages: [{ key: 'k', value: Buffer.from('in-1') }, { key: 'k', value: Buffer.from('in-2') }] });
+    await plain.send({
+      topic: input,
+      messages: [
+        { key: 'k', value: Buffer.from('in-1') },
+        { key: 'k', value: Buffer.from('in-2') },
+      ],
+    });
     await plain.disconnect();
 
     const producer = createTransactionalProducer(kafka, `txn-test-${randomUUID()}`);
@@ -119,7 +132,12 @@ describe.skipIf(!s)('kafka on the real broker and registry', () => {
             const txn = await producer.transaction();
             const text = message.value!.toString();
             await txn.send({ topic: output, messages: [{ key: 'k', value: Buffer.from(`out-${text}`) }] });
-            await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [{ partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+            await txn.sendOffsets({
+              consumerGroupId: group,
+              topics: [
+                { topic, partitions: [{ partition, offset: (BigInt(message.offset) + 1n).toString() }] },
+              ],
+            });
             // The first is aborted: neither its output nor its offset may count.
             if (text === 'in-1' && handled === 0) await txn.abort();
             else await txn.commit();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configMarkdown, loadConfig, variables } from '../../src/config.js';
 
@@ -13,15 +14,28 @@ describe('config', () => {
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ HTTP_PORT: 'eighty', S3_BUCKET: 'Not_A_Bucket', FETCH_TIMEOUT_MS: '-5', LOG_LEVEL: 'loud', S3_FORCE_PATH_STYLE: 'maybe' });
+      loadConfig({
+        HTTP_PORT: 'eighty',
+        S3_BUCKET: 'Not_A_Bucket',
+        FETCH_TIMEOUT_MS: '-5',
+        LOG_LEVEL: 'loud',
+        S3_FORCE_PATH_STYLE: 'maybe',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const e = error as ConfigError;
     expect(e.code).toBe('MS_CONFIG_INVALID');
-    expect(e.problems.map((p) => p.variable).sort()).toEqual(['FETCH_TIMEOUT_MS', 'HTTP_PORT', 'LOG_LEVEL', 'S3_BUCKET', 'S3_FORCE_PATH_STYLE']);
-    for (const v of ['HTTP_PORT', 'S3_BUCKET', 'FETCH_TIMEOUT_MS', 'LOG_LEVEL', 'S3_FORCE_PATH_STYLE']) expect(e.message).toContain(v);
+    expect(e.problems.map((p) => p.variable).sort()).toEqual([
+      'FETCH_TIMEOUT_MS',
+      'HTTP_PORT',
+      'LOG_LEVEL',
+      'S3_BUCKET',
+      'S3_FORCE_PATH_STYLE',
+    ]);
+    for (const v of ['HTTP_PORT', 'S3_BUCKET', 'FETCH_TIMEOUT_MS', 'LOG_LEVEL', 'S3_FORCE_PATH_STYLE'])
+      expect(e.message).toContain(v);
   });
 
   it('treats an empty variable as unset', () => {
@@ -33,8 +47,11 @@ describe('config', () => {
     expect(() => loadConfig({ KAFKA_BROKERS: ' , ' })).toThrow(/KAFKA_BROKERS/);
   });
 
-  it('documents every variable in the README table', () => {
+  it('documents every variable in the README table, as generated', () => {
     const table = configMarkdown();
     for (const name of Object.keys(variables)) expect(table).toContain(`\`${name}\``);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    // Regenerate with: npx media-studio config --markdown
+    expect(readme).toContain(table);
   });
 });

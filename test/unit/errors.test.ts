@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MediaStudioError, errorCatalogue, errorCodes, toMediaStudioError } from '../../src/errors.js';
+import { errorCatalogue, errorCodes, MediaStudioError, toMediaStudioError } from '../../src/errors.js';
 
 describe('error catalogue', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
-  const documented = [...doc.matchAll(/^\| `(MS_[A-Z_]+)` \| (yes|no) \|/gm)].map((m) => ({ code: m[1]!, retriable: m[2] === 'yes' }));
+  const documented = [...doc.matchAll(/^\| `(MS_[A-Z_]+)` \| (yes|no) \|/gm)].map((m) => ({
+    code: m[1]!,
+    retriable: m[2] === 'yes',
+  }));
 
   it('documents every code with its retriable flag', () => {
     for (const code of errorCodes) {
-      expect(documented.find((d) => d.code === code), code).toEqual({ code, retriable: errorCatalogue[code].retriable });
+      expect(
+        documented.find((d) => d.code === code),
+        code,
+      ).toEqual({ code, retriable: errorCatalogue[code].retriable });
     }
   });
 
