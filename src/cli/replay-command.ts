@@ -7,13 +7,13 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Kafka } from 'kafkajs';
+import { messageKey } from '../consumers/processed-event.js';
 import type { JobRepository } from '../db/job-repository.js';
+import { createProducer } from '../kafka/client.js';
 import type { EventCodec } from '../kafka/event-codec.js';
 import type { RequestedEvent } from '../schemas/events.js';
 import type { JobStatus, StageRole } from '../schemas/vocabulary.js';
 import type { Topology } from '../topology.js';
-import { messageKey } from '../consumers/processed-event.js';
-import { createProducer } from '../kafka/client.js';
 
 export interface ReplayDeps {
   readonly kafka: Kafka;
@@ -30,7 +30,11 @@ export async function resetGroupToTime(deps: ReplayDeps, role: StageRole, at: Da
   try {
     const offsets = await admin.fetchTopicOffsetsByTimestamp(stage.inputTopic, at.getTime());
     const bar = progressBar(deps.progress, offsets.length);
-    await admin.setOffsets({ groupId: stage.group, topic: stage.inputTopic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) });
+    await admin.setOffsets({
+      groupId: stage.group,
+      topic: stage.inputTopic,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })),
+    });
     bar?.update(offsets.length);
     bar?.stop();
     return offsets.length;
@@ -71,7 +75,10 @@ export async function resubmitJobs(
 
 function progressBar(enabled: boolean, total: number): SingleBar | undefined {
   if (!enabled) return undefined;
-  const bar = new SingleBar({ format: 'replay [{bar}] {value}/{total} {percentage}% eta {eta}s', hideCursor: true });
+  const bar = new SingleBar({
+    format: 'replay [{bar}] {value}/{total} {percentage}% eta {eta}s',
+    hideCursor: true,
+  });
   bar.start(total, 0);
   return bar;
 }

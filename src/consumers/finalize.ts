@@ -28,7 +28,13 @@ export function createFinalize(deps: FinalizeDeps): StageHandler<StageEvent> {
       const job = await deps.jobs.getJob(event.jobId);
       if (job && job.status === 'failed') return { messages: [], skipped: true };
       await deps.jobs.startStep(
-        { jobId: event.jobId, step: event.step, operation: 'finalize', params: { ...event.output }, inputKey: event.inputKey },
+        {
+          jobId: event.jobId,
+          step: event.step,
+          operation: 'finalize',
+          params: { ...event.output },
+          inputKey: event.inputKey,
+        },
         event.plan.length,
       );
       const started = performance.now();
@@ -37,7 +43,10 @@ export function createFinalize(deps: FinalizeDeps): StageHandler<StageEvent> {
       const variants: VariantRecord[] = [];
       for (const v of encoded) {
         const key = objectKeys.output(event, v.name, v.extension);
-        await deps.store.put(key, v.data, { contentType: v.contentType, cacheControl: IMMUTABLE_CACHE_CONTROL });
+        await deps.store.put(key, v.data, {
+          contentType: v.contentType,
+          cacheControl: IMMUTABLE_CACHE_CONTROL,
+        });
         variants.push({
           name: v.name,
           url: deps.store.publicUrl(key),
@@ -63,7 +72,11 @@ export function createFinalize(deps: FinalizeDeps): StageHandler<StageEvent> {
           {
             topic: deps.topology.processed,
             key: messageKey(event),
-            value: completedEvent(event, event.plan.map((o) => o.type), variants),
+            value: completedEvent(
+              event,
+              event.plan.map((o) => o.type),
+              variants,
+            ),
           },
         ],
         finished: 'completed',
@@ -77,7 +90,12 @@ export function createFinalize(deps: FinalizeDeps): StageHandler<StageEvent> {
           {
             topic: deps.topology.processed,
             key: messageKey(event),
-            value: failedEvent(event, event.plan.map((o) => o.type), error, { step: event.step, operation: 'finalize' }),
+            value: failedEvent(
+              event,
+              event.plan.map((o) => o.type),
+              error,
+              { step: event.step, operation: 'finalize' },
+            ),
           },
         ],
         finished: 'failed',

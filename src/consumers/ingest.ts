@@ -3,8 +3,9 @@
  * the pixel limit (oriented, sRGB, first frame, no metadata), stores it losslessly, creates the job and
  * emits the first step. A request whose job already finished is re-announced instead of redone.
  */
-import { type ErrorCode, MediaStudioError, errorCatalogue } from '../errors.js';
+
 import type { JobRepository } from '../db/job-repository.js';
+import { type ErrorCode, errorCatalogue, MediaStudioError } from '../errors.js';
 import { type SafeFetchOptions, safeFetch } from '../fetch/safe-fetch.js';
 import { decodeImage, encodeLossless } from '../processors/codec.js';
 import type { RequestedEvent, StageEvent } from '../schemas/events.js';
@@ -13,8 +14,15 @@ import type { OperationName } from '../schemas/vocabulary.js';
 import { objectKeys } from '../storage/keys.js';
 import { INTERMEDIATE_CACHE_CONTROL, type ObjectStore } from '../storage/object-store.js';
 import type { Topology } from '../topology.js';
-import { type PlannedOperation, invalidPlanVersion, jobIdFor, pipelineVersion, toOperationSpecs, validatePlan } from './job-plan.js';
-import { type JobRef, eventFromRecord, failedEvent, messageKey } from './processed-event.js';
+import {
+  invalidPlanVersion,
+  jobIdFor,
+  type PlannedOperation,
+  pipelineVersion,
+  toOperationSpecs,
+  validatePlan,
+} from './job-plan.js';
+import { eventFromRecord, failedEvent, type JobRef, messageKey } from './processed-event.js';
 import type { StageHandler } from './stage-handler.js';
 
 export interface IngestDeps {
@@ -53,7 +61,13 @@ export function createIngest(deps: IngestDeps): StageHandler<RequestedEvent> {
           // Replay of a finished job: announce the recorded result again, redo nothing.
           const details = await deps.jobs.getJobDetails(row.id);
           return {
-            messages: [{ topic: deps.topology.processed, key: messageKey(row), value: eventFromRecord(details!.job, details!.outputs) }],
+            messages: [
+              {
+                topic: deps.topology.processed,
+                key: messageKey(row),
+                value: eventFromRecord(details!.job, details!.outputs),
+              },
+            ],
             skipped: true,
           };
         }
@@ -111,7 +125,12 @@ export function createIngest(deps: IngestDeps): StageHandler<RequestedEvent> {
           {
             topic: deps.topology.processed,
             key: messageKey(job),
-            value: failedEvent(job, event.operations.map((o) => o.type), error, { operation: 'ingest' }),
+            value: failedEvent(
+              job,
+              event.operations.map((o) => o.type),
+              error,
+              { operation: 'ingest' },
+            ),
           },
         ],
         finished: 'failed',
@@ -137,15 +156,31 @@ function identify(event: RequestedEvent): Identified {
   try {
     const plan = validatePlan(event.operations);
     const version = pipelineVersion(plan, event.output);
-    return { ...base, jobId: jobIdFor(event.requestId, version), pipelineVersion: version, plan, problem: undefined };
+    return {
+      ...base,
+      jobId: jobIdFor(event.requestId, version),
+      pipelineVersion: version,
+      plan,
+      problem: undefined,
+    };
   } catch (err) {
     const e = err instanceof MediaStudioError ? err : new MediaStudioError('MS_INVALID_PARAMS', String(err));
     return invalid(base, fallback, e);
   }
 }
 
-function invalid(base: Omit<JobRef, 'jobId' | 'pipelineVersion'>, version: string, problem: MediaStudioError): Identified {
-  return { ...base, jobId: jobIdFor(base.requestId, version), pipelineVersion: version, plan: undefined, problem };
+function invalid(
+  base: Omit<JobRef, 'jobId' | 'pipelineVersion'>,
+  version: string,
+  problem: MediaStudioError,
+): Identified {
+  return {
+    ...base,
+    jobId: jobIdFor(base.requestId, version),
+    pipelineVersion: version,
+    plan: undefined,
+    problem,
+  };
 }
 
 function isRetriable(code: string | null): boolean {

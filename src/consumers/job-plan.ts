@@ -27,13 +27,20 @@ export function validatePlan(operations: readonly OperationSpec[]): PlannedOpera
     try {
       raw = op.params.trim() === '' ? {} : JSON.parse(op.params);
     } catch (err) {
-      throw new MediaStudioError('MS_INVALID_PARAMS', `operation ${index} (${op.type}): params are not JSON`, { cause: err });
+      throw new MediaStudioError(
+        'MS_INVALID_PARAMS',
+        `operation ${index} (${op.type}): params are not JSON`,
+        { cause: err },
+      );
     }
     try {
       return { type: op.type, params: parseParams(processor, raw) as Record<string, unknown> };
     } catch (err) {
       const e = toMediaStudioError(err, 'MS_INVALID_PARAMS');
-      throw new MediaStudioError(e.code, `operation ${index} (${op.type}): ${e.message}`, { cause: err, details: e.details ?? {} });
+      throw new MediaStudioError(e.code, `operation ${index} (${op.type}): ${e.message}`, {
+        cause: err,
+        details: e.details ?? {},
+      });
     }
   });
 }
@@ -44,7 +51,11 @@ export function toOperationSpecs(plan: readonly PlannedOperation[]): OperationSp
 }
 
 export function pipelineVersion(plan: readonly PlannedOperation[], output: OutputSpec): string {
-  const pinned = plan.map((op) => ({ type: op.type, version: getProcessor(op.type).version, params: op.params }));
+  const pinned = plan.map((op) => ({
+    type: op.type,
+    version: getProcessor(op.type).version,
+    params: op.params,
+  }));
   return `v1-${sha256(canonicalJson({ plan: pinned, output })).slice(0, 16)}`;
 }
 
@@ -61,7 +72,9 @@ export function jobIdFor(requestId: string, version: string): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

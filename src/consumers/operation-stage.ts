@@ -57,7 +57,11 @@ export function createOperationStage(
       );
       const started = performance.now();
       const input = await decodeLossless(await deps.store.get(event.inputKey));
-      const result = await processor.run(input, params, { signal, maxSidePx: deps.maxSidePx, models: deps.models });
+      const result = await processor.run(input, params, {
+        signal,
+        maxSidePx: deps.maxSidePx,
+        models: deps.models,
+      });
       if (Math.max(result.image.width, result.image.height) > deps.maxSidePx) {
         throw new MediaStudioError(
           'MS_PIXEL_LIMIT',

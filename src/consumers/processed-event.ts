@@ -11,7 +11,12 @@ export interface JobRef {
   readonly pipelineVersion: string;
 }
 
-export function completedEvent(job: JobRef, operations: readonly string[], variants: readonly VariantRecord[], replayed = false): ProcessedEvent {
+export function completedEvent(
+  job: JobRef,
+  operations: readonly string[],
+  variants: readonly VariantRecord[],
+  replayed = false,
+): ProcessedEvent {
   return {
     ...ref(job),
     status: 'completed',
@@ -35,7 +40,12 @@ export function failedEvent(
     status: 'failed',
     operations: [...operations],
     variants: [],
-    error: { code: error.code, message: error.message, step: at.step ?? null, operation: at.operation ?? null },
+    error: {
+      code: error.code,
+      message: error.message,
+      step: at.step ?? null,
+      operation: at.operation ?? null,
+    },
     replayed,
     finishedAt: Date.now(),
   };
@@ -48,11 +58,26 @@ export function eventFromRecord(job: JobRow, outputs: readonly JobOutputRow[]): 
   if (job.status === 'completed') {
     return completedEvent(r, operations, outputs.map(variantFromRow), true);
   }
-  return failedEvent(r, operations, { code: job.errorCode ?? 'MS_PROCESSING_FAILED', message: job.failedReason ?? '' }, {}, true);
+  return failedEvent(
+    r,
+    operations,
+    { code: job.errorCode ?? 'MS_PROCESSING_FAILED', message: job.failedReason ?? '' },
+    {},
+    true,
+  );
 }
 
 export function variantFromRow(o: JobOutputRow): VariantRecord {
-  return { name: o.variant, url: o.url, key: o.key, width: o.width, height: o.height, bytes: o.bytes, format: o.format, checksum: o.checksum };
+  return {
+    name: o.variant,
+    url: o.url,
+    key: o.key,
+    width: o.width,
+    height: o.height,
+    bytes: o.bytes,
+    format: o.format,
+    checksum: o.checksum,
+  };
 }
 
 function ref(job: JobRef) {

@@ -12,8 +12,14 @@
 import type { Kafka } from 'kafkajs';
 import { MediaStudioError, toMediaStudioError } from '../errors.js';
 import type { StageMetrics } from '../http/metrics.js';
+import {
+  type Consumer,
+  createConsumer,
+  createTransactionalProducer,
+  type EachMessagePayload,
+  type Producer,
+} from '../kafka/client.js';
 import type { EventCodec } from '../kafka/event-codec.js';
-import { type Consumer, type EachMessagePayload, type Producer, createConsumer, createTransactionalProducer } from '../kafka/client.js';
 import type { Logger } from '../logger.js';
 import type { DeadLetterEvent } from '../schemas/events.js';
 import type { StageTopology, Topology } from '../topology.js';
@@ -29,6 +35,7 @@ export interface RunnerSettings {
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
 }
 
 export interface RunnerDeps {
@@ -55,7 +62,7 @@ export class StageRunner<E> {
     private readonly deps: RunnerDeps,
   ) {
     this.log = deps.log.child({ stage: stage.role });
-    this.consumer = createConsumer(deps.kafka, stage.group);
+    this.consumer = createConsumer(deps.kafka, stage.group, deps.settings.sessionTimeoutMs);
     this.producer = createTransactionalProducer(
       deps.kafka,
       `${deps.settings.clientId}.${stage.role}.${deps.settings.workerId}`,
@@ -108,7 +115,11 @@ export class StageRunner<E> {
         outcome = await this.process(decoded.event, log);
         label = outcome.skipped ? 'skipped' : outcome.finished === 'failed' ? 'failed' : 'ok';
       } else {
-        outcome = { messages: [this.deadLetter(topic, partition, message.offset, message.key, message.value, decoded.error)] };
+        outcome = {
+          messages: [
+            this.deadLetter(topic, partition, message.offset, message.key, message.value, decoded.error),
+          ],
+        };
         label = 'dead_lettered';
         this.deps.metrics.deadLettered(role);
         log.warn({ code: decoded.error.code, err: decoded.error.message }, 'message dead-lettered');
@@ -163,10 +174,19 @@ export class StageRunner<E> {
     }
   }
 
-  private async commit(messages: readonly OutgoingMessage[], topic: string, partition: number, offset: string): Promise<void> {
+  private async commit(
+    messages: readonly OutgoingMessage[],
+    topic: string,
+    partition: number,
+    offset: string,
+  ): Promise<void> {
     // Encode before opening the transaction: a registry hiccup must not leave a transaction open.
     const encoded = await Promise.all(
-      messages.map(async (m) => ({ topic: m.topic, key: m.key, value: await this.deps.codec.encode(m.topic, m.value) })),
+      messages.map(async (m) => ({
+        topic: m.topic,
+        key: m.key,
+        value: await this.deps.codec.encode(m.topic, m.value),
+      })),
     );
     const headers = (m: OutgoingMessage) =>
       m.topic === this.deps.topology.dlq ? deadLetterHeaders(m.value as DeadLetterEvent) : undefined;
@@ -174,7 +194,10 @@ export class StageRunner<E> {
     try {
       for (const [i, m] of encoded.entries()) {
         const h = headers(messages[i]!);
-        await txn.send({ topic: m.topic, messages: [{ key: m.key, value: m.value, ...(h ? { headers: h } : {}) }] });
+        await txn.send({
+          topic: m.topic,
+          messages: [{ key: m.key, value: m.value, ...(h ? { headers: h } : {}) }],
+        });
       }
       await txn.sendOffsets({
         consumerGroupId: this.stage.group,
@@ -183,7 +206,9 @@ export class StageRunner<E> {
       await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => {});
-      throw new MediaStudioError('MS_BROKER_UNAVAILABLE', `transaction failed: ${(err as Error).message}`, { cause: err });
+      throw new MediaStudioError('MS_BROKER_UNAVAILABLE', `transaction failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -205,7 +230,11 @@ export class StageRunner<E> {
       errorMessage: error.message.slice(0, 2000),
       failedAt: Date.now(),
     };
-    return { topic: this.deps.topology.dlq, key: key?.toString('utf8') ?? `${topic}:${partition}:${offset}`, value: event };
+    return {
+      topic: this.deps.topology.dlq,
+      key: key?.toString('utf8') ?? `${topic}:${partition}:${offset}`,
+      value: event,
+    };
   }
 
   private withTimeout<T>(work: Promise<T>): Promise<T> {
@@ -213,7 +242,13 @@ export class StageRunner<E> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new MediaStudioError('MS_STAGE_TIMEOUT', `stage ${this.stage.role} took over ${stageTimeoutMs} ms`)),
+        () =>
+          reject(
+            new MediaStudioError(
+              'MS_STAGE_TIMEOUT',
+              `stage ${this.stage.role} took over ${stageTimeoutMs} ms`,
+            ),
+          ),
         stageTimeoutMs,
       );
     });
@@ -228,7 +263,10 @@ export class StageRunner<E> {
   /** On shutdown an interrupted step is abandoned uncommitted; another worker redoes it. */
   private throwIfShuttingDown(): void {
     if (this.shutdown.signal.aborted) {
-      throw new MediaStudioError('MS_BROKER_UNAVAILABLE', 'shutting down: step abandoned, it will be redelivered');
+      throw new MediaStudioError(
+        'MS_BROKER_UNAVAILABLE',
+        'shutting down: step abandoned, it will be redelivered',
+      );
     }
   }
 }

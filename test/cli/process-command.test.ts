@@ -17,7 +17,9 @@ const sample = join(root, 'samples', 'mug-on-table.jpg');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -34,7 +36,20 @@ describe('media-studio process', () => {
   });
 
   it('applies operations in order and writes DIR/<stem>.<ext>', async () => {
-    const res = await cli(['process', '--out', out, '--format', 'jpeg', '--quality', '80', '--op', 'resize={"width":600,"height":600,"mode":"fill"}', '--op', 'crop={"x":100,"y":100,"width":300,"height":200}', sample]);
+    const res = await cli([
+      'process',
+      '--out',
+      out,
+      '--format',
+      'jpeg',
+      '--quality',
+      '80',
+      '--op',
+      'resize={"width":600,"height":600,"mode":"fill"}',
+      '--op',
+      'crop={"x":100,"y":100,"width":300,"height":200}',
+      sample,
+    ]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const meta = await sharp(join(out, 'mug-on-table.jpg')).metadata();
@@ -45,7 +60,12 @@ describe('media-studio process', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ms-cli-sizes-'));
     const res = await cli(['process', '--out', dir, '--format', 'webp', '--sizes', sample]);
     expect(res.code).toBe(0);
-    expect((await readdir(dir)).sort()).toEqual(['mug-on-table.large.webp', 'mug-on-table.medium.webp', 'mug-on-table.thumbnail.webp', 'mug-on-table.webp']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'mug-on-table.large.webp',
+      'mug-on-table.medium.webp',
+      'mug-on-table.thumbnail.webp',
+      'mug-on-table.webp',
+    ]);
     const thumb = await sharp(join(dir, 'mug-on-table.thumbnail.webp')).metadata();
     expect(Math.max(thumb.width!, thumb.height!)).toBe(200);
   });
