@@ -4,9 +4,11 @@ Each size is a `thumbnail(..., LANCZOS)` of its own copy of the full image (200,
 enlarged), RGBA is pasted onto white, and every variant is saved as JPEG at the given quality, progressive, as
 the seed's upload_image does. CPU time is `time.process_time()` (user + system of this process), the median of
 a few repeats per image; decoding is not counted. The full-size `original` (which the seed does not produce when
-generate_sizes is on) is measured separately. Prints JSON on stdout.
+generate_sizes is on) is measured separately, and so is `encode_ms`, the JPEG encoding of the three
+already-resized variants alone: the floor that no resizing trick can go below with a libjpeg-family encoder at
+the same settings. Prints JSON on stdout.
 
-usage: python3 bench/pillow_variants.py IMAGES_DIR [REPEATS] [QUALITY]
+usage: python3 bench/pillow_variants.py IMAGES_DIR_OR_FILE [REPEATS] [QUALITY]
 """
 
 import io
@@ -61,19 +63,29 @@ def run_once(image, quality):
 
 
 def main():
-    directory = sys.argv[1]
+    target = sys.argv[1]
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     quality = int(sys.argv[3]) if len(sys.argv) > 3 else 90
+    if os.path.isdir(target):
+        paths = [os.path.join(target, n) for n in sorted(os.listdir(target)) if n.lower().endswith(EXTENSIONS)]
+    else:
+        paths = [target]
     results = []
-    for name in sorted(os.listdir(directory)):
-        if not name.lower().endswith(EXTENSIONS):
-            continue
-        image = load(os.path.join(directory, name))
+    for path in paths:
+        name = os.path.basename(path)
+        image = load(path)
         run_once(image, quality)  # warm-up
         times, encoded = [], {}
         for _ in range(repeats):
             ms, encoded = run_once(image, quality)
             times.append(ms)
+        variants = generate_sizes(image)
+        encode_times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            for variant in variants.values():
+                encode_jpeg(variant, quality)
+            encode_times.append((time.process_time() - start) * 1000)
         original_times, original_bytes = [], b""
         for _ in range(repeats):
             start = time.process_time()
@@ -85,6 +97,7 @@ def main():
             "height": image.height,
             "mode": image.mode,
             "cpu_ms": statistics.median(times),
+            "encode_ms": statistics.median(encode_times),
             "variants": {
                 variant_name: {"width": variant.width, "height": variant.height, "bytes": len(data)}
                 for variant_name, (variant, data) in encoded.items()

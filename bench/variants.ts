@@ -48,6 +48,7 @@ if (flags.concurrency !== undefined) sharp.concurrency(Number(flags.concurrency)
 interface PillowImage {
   name: string;
   cpu_ms: number;
+  encode_ms: number;
   variants: Record<SeedVariant, { width: number; height: number; bytes: number }>;
   original: { cpu_ms: number; bytes: number };
 }
@@ -62,6 +63,7 @@ interface OurImage {
   width: number;
   height: number;
   seedSetMs: number;
+  seedSetWallMs: number;
   fullMs: number;
   originalMs: number;
   bytes: Record<SeedVariant | 'original', number>;
@@ -74,16 +76,20 @@ const median = (values: number[]) => {
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
 
-async function cpuMs(run: () => Promise<unknown>): Promise<number> {
+/** Median CPU ms (user + system, all threads) and median wall ms of `run`. */
+async function timed(run: () => Promise<unknown>): Promise<{ cpu: number; wall: number }> {
   await run(); // warm-up
-  const samples: number[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
     const start = process.cpuUsage();
     await run();
     const used = process.cpuUsage(start);
-    samples.push((used.user + used.system) / 1000);
+    wall.push(performance.now() - started);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return median(samples);
+  return { cpu: median(cpu), wall: median(wall) };
 }
 
 const bytesOf = (variants: EncodedVariant[], name: string) =>
@@ -92,13 +98,15 @@ const bytesOf = (variants: EncodedVariant[], name: string) =>
 async function measureOurs(name: string, image: RawImage): Promise<OurImage> {
   const spec: OutputSpec = { format: 'jpeg', quality, generateSizes: true };
   const full = await encodeOutputs(image, spec);
+  const seedSet = await timed(() => encodeVariants(image, spec, SEED_VARIANTS));
   return {
     name,
     width: image.width,
     height: image.height,
-    seedSetMs: await cpuMs(() => encodeVariants(image, spec, SEED_VARIANTS)),
-    fullMs: await cpuMs(() => encodeOutputs(image, spec)),
-    originalMs: await cpuMs(() => encodeOutputs(image, { ...spec, generateSizes: false })),
+    seedSetMs: seedSet.cpu,
+    seedSetWallMs: seedSet.wall,
+    fullMs: (await timed(() => encodeOutputs(image, spec))).cpu,
+    originalMs: (await timed(() => encodeOutputs(image, { ...spec, generateSizes: false }))).cpu,
     bytes: {
       thumbnail: bytesOf(full, 'thumbnail'),
       medium: bytesOf(full, 'medium'),
@@ -108,17 +116,24 @@ async function measureOurs(name: string, image: RawImage): Promise<OurImage> {
   };
 }
 
-function runPillow(): PillowReport | string {
+/** Why the Pillow baseline cannot run, or null when it can. */
+function pillowUnavailable(): string | null {
+  if (flags['no-pillow']) return 'Pillow baseline skipped (--no-pillow).';
   const probe = spawnSync('python3', ['-c', 'import PIL'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     return 'Pillow baseline skipped: python3 with Pillow is needed (pip install pillow).';
   }
+  return null;
+}
+
+/** Runs the Pillow port on one image, right after ours, so both see the same load on a shared machine. */
+function runPillow(file: string): PillowReport {
   const script = path.join(repoRoot, 'bench', 'pillow_variants.py');
-  const run = spawnSync('python3', [script, imagesDir, String(repeats), String(quality)], {
+  const run = spawnSync('python3', [script, file, String(repeats), String(quality)], {
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 16 * 1024 * 1024,
   });
-  if (run.status !== 0) return `Pillow baseline failed: ${run.stderr}`;
+  if (run.status !== 0) throw new Error(`Pillow baseline failed on ${file}: ${run.stderr}`);
   return JSON.parse(run.stdout) as PillowReport;
 }
 
@@ -133,16 +148,21 @@ async function main() {
     `bench:variants — ${files.length} images in ${imagesDir}; jpeg q${quality}; median of ${repeats}; ` +
       `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), sharp.concurrency()=${sharp.concurrency()}`,
   );
+  const unavailable = pillowUnavailable();
+  if (unavailable) console.log(unavailable);
   const ours: OurImage[] = [];
+  const theirs = new Map<string, PillowImage>();
+  let pillowVersion = '';
   for (const file of files) {
-    const { image } = await decodeImage(readFileSync(path.join(imagesDir, file)), { maxPixels: 100_000_000 });
+    const filePath = path.join(imagesDir, file);
+    const { image } = await decodeImage(readFileSync(filePath), { maxPixels: 100_000_000 });
     ours.push(await measureOurs(file, image));
+    if (unavailable) continue;
+    const report = runPillow(filePath);
+    pillowVersion = `Pillow ${report.pillow} (libjpeg-turbo ${report.libjpeg_turbo ?? '?'})`;
+    for (const result of report.images) theirs.set(result.name, result);
   }
-
-  const pillow = flags['no-pillow'] ? 'Pillow baseline skipped (--no-pillow).' : runPillow();
-  const theirs = new Map(typeof pillow === 'string' ? [] : pillow.images.map((p) => [p.name, p]));
-  if (typeof pillow === 'string') console.log(pillow);
-  else console.log(`Pillow ${pillow.pillow} (libjpeg-turbo ${pillow.libjpeg_turbo ?? '?'})`);
+  if (pillowVersion) console.log(pillowVersion);
 
   const rows = ours.map((o) => {
     const p = theirs.get(o.name);
@@ -154,6 +174,7 @@ async function main() {
       'ours 3 ms': ms(o.seedSetMs),
       'pillow 3 ms': p ? ms(p.cpu_ms) : '-',
       ratio: p ? (o.seedSetMs / p.cpu_ms).toFixed(2) : '-',
+      'pillow enc ms': p ? ms(p.encode_ms) : '-',
       'ours t/m/l bytes': SEED_VARIANTS.map((v) => o.bytes[v]).join('/'),
       'pillow t/m/l bytes': p ? SEED_VARIANTS.map((v) => p.variants[v].bytes).join('/') : '-',
       'bytes diff': p ? pct(ourSeedBytes, theirSeedBytes) : '-',
@@ -166,7 +187,8 @@ async function main() {
 
   const compared = ours.filter((o) => theirs.has(o.name));
   const lines = [
-    `mean CPU ms, thumbnail+medium+large: ours ${ms(mean(ours.map((o) => o.seedSetMs)))}`,
+    `mean CPU ms, thumbnail+medium+large: ours ${ms(mean(ours.map((o) => o.seedSetMs)))} ` +
+      `(wall ${ms(mean(ours.map((o) => o.seedSetWallMs)))})`,
     `mean CPU ms, finalize as run (original + 3 variants): ours ${ms(mean(ours.map((o) => o.fullMs)))}`,
     `mean CPU ms, original only: ours ${ms(mean(ours.map((o) => o.originalMs)))}`,
   ];
@@ -178,6 +200,11 @@ async function main() {
     lines[0] += ` vs Pillow ${ms(pillowMs)} → ratio ${(ourMs / pillowMs).toFixed(3)} (target ≤ 0.333)`;
     lines[1] += ` vs Pillow's 3 variants ${ms(pillowMs)} → ratio ${(fullMs / pillowMs).toFixed(3)}`;
     lines[2] += ` vs Pillow ${ms(mean(compared.map((o) => p(o).original.cpu_ms)))}`;
+    const floor = mean(compared.map((o) => p(o).encode_ms));
+    lines.push(
+      `Pillow's JPEG encoding alone of the 3 variants (no resizing): ${ms(floor)} ms = ` +
+        `${((floor / pillowMs) * 100).toFixed(0)}% of its total; one third of its total is ${ms(pillowMs / 3)} ms`,
+    );
     for (const v of SEED_VARIANTS) {
       const ourBytes = sum(compared.map((o) => o.bytes[v]));
       const theirBytes = sum(compared.map((o) => p(o).variants[v].bytes));

@@ -1,7 +1,8 @@
 /**
- * Colour params, parsed in one place for every operation that paints pixels (resize's padding,
- * replace_background), and the one "over a solid colour" blend (replace_background, finalize's JPEG). A colour is spelled `#rrggbb`, `#rrggbbaa` where alpha is allowed, or `transparent`;
- * the schema lowercases it so that `#FFFFFF` and `#ffffff` give the same pipeline version.
+ * Colours in one place: the params schema for every operation that paints pixels (resize's padding,
+ * replace_background) and the one "over a solid colour" blend (replace_background, finalize's JPEG).
+ * A colour is spelled `#rrggbb`, `#rrggbbaa` where alpha is allowed, or `transparent`; the schema lowercases
+ * it so that `#FFFFFF` and `#ffffff` give the same pipeline version.
  */
 import { z } from 'zod';
 import type { RawImage } from './types.js';
@@ -48,11 +49,6 @@ export function parseColour(value: string): Rgba {
   const rgba = { r: channel(1), g: channel(3), b: channel(5), alpha };
   if ([rgba.r, rgba.g, rgba.b, rgba.alpha].some(Number.isNaN)) throw new TypeError(`not a colour: ${value}`);
   return rgba;
-}
-
-/** The colour as 8-bit RGBA, for writing pixels directly. */
-export function toBytes({ r, g, b, alpha }: Rgba): [number, number, number, number] {
-  return [r, g, b, Math.round(alpha * 255)];
 }
 
 /**
