@@ -17,7 +17,7 @@ export function testConfig(s: Services, overrides: Record<string, string> = {}):
 export function testEnv(s: Services, overrides: Record<string, string> = {}): Record<string, string> {
   const run = randomUUID().slice(0, 8);
   return {
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
     KAFKA_BROKERS: s.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `t${run}.`,
     KAFKA_TOPIC_PARTITIONS: '2',
