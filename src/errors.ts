@@ -10,13 +10,22 @@ export const errorCatalogue = {
   // Input the job can never succeed with: the job fails at once.
   MS_INVALID_REQUEST: { retriable: false, description: 'the request or a parameter is invalid' },
   MS_UNKNOWN_OPERATION: { retriable: false, description: 'an operation name is not one Media Studio knows' },
-  MS_INVALID_PARAMS: { retriable: false, description: "an operation's params are out of range or the wrong type" },
+  MS_INVALID_PARAMS: {
+    retriable: false,
+    description: "an operation's params are out of range or the wrong type",
+  },
   MS_URL_INVALID: { retriable: false, description: 'the image URL is malformed or not http(s)' },
-  MS_URL_BLOCKED: { retriable: false, description: 'the image URL resolves to a private, loopback or reserved address' },
+  MS_URL_BLOCKED: {
+    retriable: false,
+    description: 'the image URL resolves to a private, loopback or reserved address',
+  },
   MS_FETCH_FAILED: { retriable: false, description: 'the image server answered with an error status' },
   MS_TOO_LARGE: { retriable: false, description: 'the download exceeds the byte limit' },
   MS_PIXEL_LIMIT: { retriable: false, description: 'the image has more pixels than allowed' },
-  MS_UNSUPPORTED_FORMAT: { retriable: false, description: 'the bytes are not an image format Media Studio decodes' },
+  MS_UNSUPPORTED_FORMAT: {
+    retriable: false,
+    description: 'the bytes are not an image format Media Studio decodes',
+  },
   MS_DECODE_FAILED: { retriable: false, description: 'the image is corrupt or truncated' },
   MS_PROCESSING_FAILED: { retriable: false, description: 'an operation cannot be applied to this image' },
   MS_MODEL_INVALID: { retriable: false, description: 'a model file is missing or fails its checksum' },
@@ -29,7 +38,10 @@ export const errorCatalogue = {
   MS_DATABASE_UNAVAILABLE: { retriable: true, description: 'the database failed' },
   MS_BROKER_UNAVAILABLE: { retriable: true, description: 'Kafka or the schema registry failed' },
   MS_STAGE_TIMEOUT: { retriable: true, description: 'a stage took longer than STAGE_TIMEOUT_MS' },
-  MS_UPSTREAM_UNAVAILABLE: { retriable: true, description: 'an external API (OpenAI) failed or rate-limited' },
+  MS_UPSTREAM_UNAVAILABLE: {
+    retriable: true,
+    description: 'an external API (OpenAI) failed or rate-limited',
+  },
 } as const satisfies Record<string, { retriable: boolean; description: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

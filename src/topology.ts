@@ -10,7 +10,11 @@
 import { deadLetterSchema, processedSchema, requestedSchema, stageSchema } from './schemas/events.js';
 import { type OperationName, operationNames, type StageRole } from './schemas/vocabulary.js';
 
-export type EventSchema = typeof requestedSchema | typeof stageSchema | typeof processedSchema | typeof deadLetterSchema;
+export type EventSchema =
+  | typeof requestedSchema
+  | typeof stageSchema
+  | typeof processedSchema
+  | typeof deadLetterSchema;
 
 export interface StageTopology {
   readonly role: StageRole;
@@ -38,14 +42,24 @@ export function createTopology(prefix = ''): Topology {
   const finalize = name('product.images.stage.finalize');
   const stageTopic = (operation: OperationName) => name(`product.images.stage.${operation}`);
   const stages: StageTopology[] = [
-    { role: 'ingest', inputTopic: requested, group: name('media-studio.ingest'), inputSchema: requestedSchema },
+    {
+      role: 'ingest',
+      inputTopic: requested,
+      group: name('media-studio.ingest'),
+      inputSchema: requestedSchema,
+    },
     ...operationNames.map((op) => ({
       role: op,
       inputTopic: stageTopic(op),
       group: name(`media-studio.stage.${op}`),
       inputSchema: stageSchema,
     })),
-    { role: 'finalize', inputTopic: finalize, group: name('media-studio.finalize'), inputSchema: stageSchema },
+    {
+      role: 'finalize',
+      inputTopic: finalize,
+      group: name('media-studio.finalize'),
+      inputSchema: stageSchema,
+    },
   ];
   const processed = name('product.images.processed');
   const dlq = name('product.images.dlq');

@@ -6,7 +6,16 @@ import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { MediaStudioError } from '../errors.js';
 import type { JobStatus } from '../schemas/vocabulary.js';
 import type { Database } from './client.js';
-import { type JobOutputRow, type JobRow, type JobStepRow, type NewJobOutputRow, type NewJobRow, jobOutputs, jobSteps, jobs } from './schema/index.js';
+import {
+  type JobOutputRow,
+  type JobRow,
+  type JobStepRow,
+  jobOutputs,
+  jobSteps,
+  jobs,
+  type NewJobOutputRow,
+  type NewJobRow,
+} from './schema/index.js';
 
 export interface JobDetails {
   readonly job: JobRow;
@@ -40,7 +49,11 @@ export class JobRepository {
   /** Creates the job unless it exists; returns the row either way and whether it was new. */
   async createJob(row: NewJobRow): Promise<{ job: JobRow; created: boolean }> {
     return this.guard(async () => {
-      const inserted = await this.db.insert(jobs).values(row).onConflictDoNothing({ target: jobs.id }).returning();
+      const inserted = await this.db
+        .insert(jobs)
+        .values(row)
+        .onConflictDoNothing({ target: jobs.id })
+        .returning();
       if (inserted[0]) return { job: inserted[0], created: true };
       const existing = await this.db.select().from(jobs).where(eq(jobs.id, row.id));
       return { job: existing[0]!, created: false };
@@ -52,7 +65,15 @@ export class JobRepository {
     await this.guard(() =>
       this.db
         .update(jobs)
-        .set({ status: 'pending', currentStep: 0, progress: 0, errorCode: null, failedReason: null, finishedOn: null, updatedAt: sql`now()` })
+        .set({
+          status: 'pending',
+          currentStep: 0,
+          progress: 0,
+          errorCode: null,
+          failedReason: null,
+          finishedOn: null,
+          updatedAt: sql`now()`,
+        })
         .where(eq(jobs.id, id)),
     );
   }
@@ -123,12 +144,25 @@ export class JobRepository {
             .values(o)
             .onConflictDoUpdate({
               target: [jobOutputs.jobId, jobOutputs.variant],
-              set: { key: o.key, url: o.url, width: o.width, height: o.height, bytes: o.bytes, format: o.format, checksum: o.checksum },
+              set: {
+                key: o.key,
+                url: o.url,
+                width: o.width,
+                height: o.height,
+                bytes: o.bytes,
+                format: o.format,
+                checksum: o.checksum,
+              },
             });
         }
         await tx
           .update(jobs)
-          .set({ status: 'completed', progress: 100, finishedOn: sql`coalesce(${jobs.finishedOn}, now())`, updatedAt: sql`now()` })
+          .set({
+            status: 'completed',
+            progress: 100,
+            finishedOn: sql`coalesce(${jobs.finishedOn}, now())`,
+            updatedAt: sql`now()`,
+          })
           .where(eq(jobs.id, jobId));
       }),
     );
@@ -140,7 +174,12 @@ export class JobRepository {
         if (failure.step !== undefined) {
           await tx
             .update(jobSteps)
-            .set({ status: 'failed', errorCode: failure.code, failedReason: failure.message, finishedOn: sql`now()` })
+            .set({
+              status: 'failed',
+              errorCode: failure.code,
+              failedReason: failure.message,
+              finishedOn: sql`now()`,
+            })
             .where(and(eq(jobSteps.jobId, jobId), eq(jobSteps.step, failure.step)));
         }
         await tx
@@ -159,12 +198,20 @@ export class JobRepository {
 
   async countAttempt(jobId: string): Promise<void> {
     await this.guard(() =>
-      this.db.update(jobs).set({ attemptsMade: sql`${jobs.attemptsMade} + 1` }).where(eq(jobs.id, jobId)),
+      this.db
+        .update(jobs)
+        .set({ attemptsMade: sql`${jobs.attemptsMade} + 1` })
+        .where(eq(jobs.id, jobId)),
     );
   }
 
   /** Jobs for `media-studio replay --from-jobs`, oldest first. */
-  async listJobs(filter: { since?: Date; status?: JobStatus; storeId?: string; limit?: number }): Promise<JobRow[]> {
+  async listJobs(filter: {
+    since?: Date;
+    status?: JobStatus;
+    storeId?: string;
+    limit?: number;
+  }): Promise<JobRow[]> {
     return this.guard(() => {
       const where = and(
         filter.since ? gte(jobs.createdAt, filter.since) : undefined,
@@ -182,7 +229,15 @@ export class JobRepository {
 
   async latestJobForRequest(requestId: string): Promise<JobRow | undefined> {
     return this.guard(
-      async () => (await this.db.select().from(jobs).where(eq(jobs.requestId, requestId)).orderBy(desc(jobs.createdAt)).limit(1))[0],
+      async () =>
+        (
+          await this.db
+            .select()
+            .from(jobs)
+            .where(eq(jobs.requestId, requestId))
+            .orderBy(desc(jobs.createdAt))
+            .limit(1)
+        )[0],
     );
   }
 
@@ -196,7 +251,9 @@ export class JobRepository {
       return await fn();
     } catch (err) {
       if (err instanceof MediaStudioError) throw err;
-      throw new MediaStudioError('MS_DATABASE_UNAVAILABLE', `database: ${(err as Error).message}`, { cause: err });
+      throw new MediaStudioError('MS_DATABASE_UNAVAILABLE', `database: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 }

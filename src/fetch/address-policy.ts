@@ -36,7 +36,12 @@ export function isPublicAddress(address: string): boolean {
   return normalise(address).range() === 'unicast';
 }
 
-export function isAllowListed(rules: readonly AllowRule[], host: string, port: number, address?: string): boolean {
+export function isAllowListed(
+  rules: readonly AllowRule[],
+  host: string,
+  port: number,
+  address?: string,
+): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return rules.some((r) => {
     if (r.host !== undefined) return r.host === h && (r.port === undefined || r.port === port);
@@ -48,6 +53,11 @@ export function isAllowListed(rules: readonly AllowRule[], host: string, port: n
   });
 }
 
-export function mayConnect(rules: readonly AllowRule[], host: string, port: number, address: string): boolean {
+export function mayConnect(
+  rules: readonly AllowRule[],
+  host: string,
+  port: number,
+  address: string,
+): boolean {
   return isAllowListed(rules, host, port, address) || isPublicAddress(address);
 }

@@ -4,10 +4,11 @@
  * between check and connect); redirects followed by hand and re-checked; a total timeout; a byte cap
  * enforced while streaming. The bytes are not trusted either: decoding sniffs the format.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
+
 import type { LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, request, errors as undiciErrors } from 'undici';
 import { MediaStudioError } from '../errors.js';
 import { type AllowRule, mayConnect } from './address-policy.js';
 
@@ -28,8 +29,21 @@ export interface FetchedImage {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function safeFetch(rawUrl: string, options: SafeFetchOptions): Promise<FetchedImage> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  let url = parseHttpUrl(rawUrl);
+  // One deadline for all hops; cleared on every exit so no abort fires into a finished request.
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException('download timed out', 'TimeoutError')),
+    options.timeoutMs,
+  );
+  try {
+    return await fetchHops(parseHttpUrl(rawUrl), options, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function fetchHops(first: URL, options: SafeFetchOptions, signal: AbortSignal): Promise<FetchedImage> {
+  let url = first;
   for (let hop = 0; ; hop++) {
     const address = await resolveChecked(url, options.allow);
     const dispatcher = pinnedAgent(address, options.timeoutMs);
@@ -42,6 +56,8 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions): Prom
       }).catch((err: unknown) => {
         throw classifyNetworkError(err, url);
       });
+      // We may stop reading early (redirect, cap, error): a late stream error must not go unhandled.
+      res.body.on('error', () => {});
       if (REDIRECTS.has(res.statusCode)) {
         await res.body.dump();
         const location = res.headers.location;
@@ -58,13 +74,17 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions): Prom
         await res.body.dump();
         // 5xx and 429 are the server's passing trouble; other statuses will not change on retry.
         const passing = res.statusCode >= 500 || res.statusCode === 429;
-        throw new MediaStudioError(passing ? 'MS_FETCH_NETWORK' : 'MS_FETCH_FAILED', `image server answered ${res.statusCode}`, {
-          details: { status: res.statusCode },
-        });
+        throw new MediaStudioError(
+          passing ? 'MS_FETCH_NETWORK' : 'MS_FETCH_FAILED',
+          `image server answered ${res.statusCode}`,
+          {
+            details: { status: res.statusCode },
+          },
+        );
       }
       const declared = Number(res.headers['content-length'] ?? Number.NaN);
       if (declared > options.maxBytes) {
-        await res.body.destroy();
+        res.body.destroy();
         throw tooLarge(options.maxBytes);
       }
       const chunks: Buffer[] = [];
@@ -82,7 +102,11 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions): Prom
         throw classifyNetworkError(err, url);
       }
       const contentType = res.headers['content-type'];
-      return { bytes: Buffer.concat(chunks, total), finalUrl: url.href, contentType: typeof contentType === 'string' ? contentType : undefined };
+      return {
+        bytes: Buffer.concat(chunks, total),
+        finalUrl: url.href,
+        contentType: typeof contentType === 'string' ? contentType : undefined,
+      };
     } finally {
       await dispatcher.close().catch(() => {});
     }
@@ -99,7 +123,8 @@ function parseHttpUrl(raw: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new MediaStudioError('MS_URL_INVALID', `only http and https URLs are fetched, not ${url.protocol}`);
   }
-  if (url.username || url.password) throw new MediaStudioError('MS_URL_INVALID', 'URLs with credentials are refused');
+  if (url.username || url.password)
+    throw new MediaStudioError('MS_URL_INVALID', 'URLs with credentials are refused');
   return url;
 }
 
@@ -126,9 +151,13 @@ async function resolveChecked(url: URL, allow: readonly AllowRule[]): Promise<Lo
   // Any refused address blocks the host: a name that also points inside is not one we talk to.
   const refused = addresses.find((a) => !mayConnect(allow, host, portOf(url), a.address));
   if (refused || addresses.length === 0) {
-    throw new MediaStudioError('MS_URL_BLOCKED', `${host} resolves to ${refused?.address ?? 'nothing'}, which is not a public address`, {
-      details: { host, address: refused?.address ?? null },
-    });
+    throw new MediaStudioError(
+      'MS_URL_BLOCKED',
+      `${host} resolves to ${refused?.address ?? 'nothing'}, which is not a public address`,
+      {
+        details: { host, address: refused?.address ?? null },
+      },
+    );
   }
   return addresses[0]!;
 }
@@ -142,7 +171,8 @@ function pinnedAgent(address: LookupAddress, timeoutMs: number): Agent {
     connect: {
       timeout: Math.min(timeoutMs, 10_000),
       lookup: (_hostname, options, callback) => {
-        if ((options as { all?: boolean }).all) callback(null, [address] as unknown as string, address.family);
+        if ((options as { all?: boolean }).all)
+          callback(null, [address] as unknown as string, address.family);
         else callback(null, address.address, address.family);
       },
     },
@@ -150,14 +180,26 @@ function pinnedAgent(address: LookupAddress, timeoutMs: number): Agent {
 }
 
 function tooLarge(maxBytes: number): MediaStudioError {
-  return new MediaStudioError('MS_TOO_LARGE', `image is larger than ${maxBytes} bytes`, { details: { maxBytes } });
+  return new MediaStudioError('MS_TOO_LARGE', `image is larger than ${maxBytes} bytes`, {
+    details: { maxBytes },
+  });
 }
 
 function classifyNetworkError(err: unknown, url: URL): MediaStudioError {
   if (err instanceof MediaStudioError) return err;
   const e = err as Error & { code?: string };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    e instanceof undiciErrors.HeadersTimeoutError ||
+    e instanceof undiciErrors.BodyTimeoutError ||
+    e.code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return new MediaStudioError('MS_FETCH_TIMEOUT', `download from ${url.host} timed out`, { cause: err });
   }
-  return new MediaStudioError('MS_FETCH_NETWORK', `download from ${url.host} failed: ${e.code ?? e.message}`, { cause: err });
+  return new MediaStudioError(
+    'MS_FETCH_NETWORK',
+    `download from ${url.host} failed: ${e.code ?? e.message}`,
+    { cause: err },
+  );
 }

@@ -1,5 +1,5 @@
 /** Prometheus metrics: per-stage latency, outcomes and in-flight work, on one registry per app. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface StageMetrics {
   observe(stage: string, outcome: StageOutcomeLabel, seconds: number): void;

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { JobDetails } from '../db/job-repository.js';
 import { isMediaStudioError } from '../errors.js';
 import type { RequestedEvent } from '../schemas/events.js';
-import { batchRequestBody, processImageRequest, processRequestBody } from '../schemas/request.js';
+import { batchRequestBody, type processImageRequest, processRequestBody } from '../schemas/request.js';
 import { type JobView, openApiDocument } from './openapi.js';
 
 export interface ReadinessCheck {
@@ -44,10 +44,14 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
       }),
     );
     const ready = results.every(([, s]) => s === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
   });
 
-  app.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
+  );
   app.get('/openapi.json', async () => openapi);
 
   app.post('/api/v1/images/process', async (req, reply) => {
@@ -64,7 +68,11 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     const jobs = [];
     for (const image of body.images) {
       const { product_id, request_id, ...request } = image;
-      const accepted = await submitOrReject(deps, toEvent(body.store_id, product_id, request_id, request), reply);
+      const accepted = await submitOrReject(
+        deps,
+        toEvent(body.store_id, product_id, request_id, request),
+        reply,
+      );
       if (!accepted) return reply;
       jobs.push(accepted);
     }
@@ -73,7 +81,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
 
   app.get<{ Params: { id: string } }>('/api/v1/jobs/:id', async (req, reply) => {
     const details = await deps.jobDetails(req.params.id);
-    if (!details) return reply.code(404).send({ code: 'MS_NOT_FOUND', message: `job ${req.params.id} not found` });
+    if (!details)
+      return reply.code(404).send({ code: 'MS_NOT_FOUND', message: `job ${req.params.id} not found` });
     return jobView(details);
   });
 
@@ -82,7 +91,9 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
       return reply.code(err.retriable ? 503 : 400).send({ code: err.code, message: err.message });
     }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    return reply.code(status).send({ code: status < 500 ? 'MS_INVALID_REQUEST' : 'MS_INTERNAL', message: (err as Error).message });
+    return reply
+      .code(status)
+      .send({ code: status < 500 ? 'MS_INVALID_REQUEST' : 'MS_INTERNAL', message: (err as Error).message });
   });
   return app;
 }
@@ -120,7 +131,11 @@ function toEvent(
     productId,
     imageUrl: request.image_url,
     operations: request.operations.map((op) => ({ type: op.type, params: JSON.stringify(op.params) })),
-    output: { format: request.output_format, quality: request.output_quality, generateSizes: request.generate_sizes },
+    output: {
+      format: request.output_format,
+      quality: request.output_quality,
+      generateSizes: request.generate_sizes,
+    },
     requestedAt: Date.now(),
   };
 }
@@ -137,7 +152,15 @@ function jobView({ job, steps, outputs }: JobDetails): JobView {
     current_step: job.currentStep,
     current_operation: current?.operation ?? job.plan[job.currentStep]?.type ?? null,
     pipeline_version: job.pipelineVersion,
-    outputs: outputs.map((o) => ({ name: o.variant, url: o.url, width: o.width, height: o.height, size_bytes: o.bytes, format: o.format, checksum: o.checksum })),
+    outputs: outputs.map((o) => ({
+      name: o.variant,
+      url: o.url,
+      width: o.width,
+      height: o.height,
+      size_bytes: o.bytes,
+      format: o.format,
+      checksum: o.checksum,
+    })),
     error: job.errorCode ? { code: job.errorCode, message: job.failedReason ?? '' } : null,
     created_at: job.createdAt.toISOString(),
     processed_on: job.processedOn?.toISOString() ?? null,
@@ -147,7 +170,8 @@ function jobView({ job, steps, outputs }: JobDetails): JobView {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(t),
-  );
+  return Promise.race([
+    p,
+    new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(t));
 }

@@ -3,7 +3,7 @@
  * a consumer or an admin, so swapping the client (e.g. for @confluentinc/kafka-javascript, which keeps the
  * KafkaJS API) touches this file only.
  */
-import { type Admin, type Consumer, Kafka, type Producer, logLevel } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Topology } from '../topology.js';
 
@@ -23,7 +23,8 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;
-      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+      const level =
+        entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
       logger?.[level]({ kafka: entry.namespace, ...extra }, message);
     },
     retry: { initialRetryTime: 300, retries: 8 },
@@ -32,7 +33,12 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
 
 /** An idempotent producer that can run transactions; the id must be stable across restarts to fence zombies. */
 export function createTransactionalProducer(kafka: Kafka, transactionalId: string): Producer {
-  return kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
+  return kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: 60_000,
+  });
 }
 
 /** A plain idempotent producer (HTTP API, replay): each send is its own atomic write. */
@@ -41,12 +47,12 @@ export function createProducer(kafka: Kafka): Producer {
 }
 
 /** A consumer that reads only committed messages and never commits on its own. */
-export function createConsumer(kafka: Kafka, groupId: string): Consumer {
+export function createConsumer(kafka: Kafka, groupId: string, sessionTimeoutMs = 45_000): Consumer {
   return kafka.consumer({
     groupId,
     readUncommitted: false,
-    sessionTimeout: 45_000,
-    rebalanceTimeout: 60_000,
+    sessionTimeout: sessionTimeoutMs,
+    rebalanceTimeout: sessionTimeoutMs + 15_000,
     heartbeatInterval: 3_000,
     allowAutoTopicCreation: false,
   });

@@ -37,17 +37,26 @@ export class EventCodec {
   async decode<T>(topic: string, value: Buffer | null): Promise<T> {
     const schema = this.schemaOf(topic);
     if (value === null || value.length < 6 || value[0] !== 0) {
-      throw new MediaStudioError('MS_EVENT_UNDECODABLE', `message on ${topic} is not in the registry wire format`);
+      throw new MediaStudioError(
+        'MS_EVENT_UNDECODABLE',
+        `message on ${topic} is not in the registry wire format`,
+      );
     }
     try {
-      return (await this.registry.decode(value, { [SchemaType.AVRO]: { readerSchema: schema as unknown as RawAvroSchema } })) as T;
+      return (await this.registry.decode(value, {
+        [SchemaType.AVRO]: { readerSchema: schema as unknown as RawAvroSchema },
+      })) as T;
     } catch (err) {
       if (isRegistryUnavailable(err)) {
         throw new MediaStudioError('MS_BROKER_UNAVAILABLE', 'schema registry unavailable', { cause: err });
       }
-      throw new MediaStudioError('MS_EVENT_UNDECODABLE', `message on ${topic} does not decode: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new MediaStudioError(
+        'MS_EVENT_UNDECODABLE',
+        `message on ${topic} does not decode: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -68,9 +77,13 @@ export class EventCodec {
       this.ids.set(topic, id);
       return id;
     } catch (err) {
-      throw new MediaStudioError('MS_BROKER_UNAVAILABLE', `cannot register the schema of ${topic}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new MediaStudioError(
+        'MS_BROKER_UNAVAILABLE',
+        `cannot register the schema of ${topic}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

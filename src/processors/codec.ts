@@ -30,20 +30,34 @@ export async function decodeImage(bytes: Buffer, { maxPixels }: DecodeLimits): P
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new MediaStudioError('MS_UNSUPPORTED_FORMAT', 'the bytes are not a supported image', { cause: err });
+    throw new MediaStudioError('MS_UNSUPPORTED_FORMAT', 'the bytes are not a supported image', {
+      cause: err,
+    });
   }
   if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) {
-    throw new MediaStudioError('MS_UNSUPPORTED_FORMAT', `unsupported image format: ${meta.format ?? 'unknown'}`);
+    throw new MediaStudioError(
+      'MS_UNSUPPORTED_FORMAT',
+      `unsupported image format: ${meta.format ?? 'unknown'}`,
+    );
   }
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width * height > maxPixels) {
-    throw new MediaStudioError('MS_PIXEL_LIMIT', `image is ${width}×${height}, over the limit of ${maxPixels} pixels`, {
-      details: { width, height, maxPixels },
-    });
+    throw new MediaStudioError(
+      'MS_PIXEL_LIMIT',
+      `image is ${width}×${height}, over the limit of ${maxPixels} pixels`,
+      {
+        details: { width, height, maxPixels },
+      },
+    );
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 })
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: maxPixels,
+      failOn: 'error',
+      pages: 1,
+      page: 0,
+    })
       .autoOrient()
       .toColourspace('srgb')
       .ensureAlpha()
@@ -56,9 +70,13 @@ export async function decodeImage(bytes: Buffer, { maxPixels }: DecodeLimits): P
       sourceHeight: info.height,
     };
   } catch (err) {
-    throw new MediaStudioError('MS_DECODE_FAILED', `the image is corrupt or truncated: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new MediaStudioError(
+      'MS_DECODE_FAILED',
+      `the image is corrupt or truncated: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -83,9 +101,13 @@ export async function decodeLossless(bytes: Buffer): Promise<RawImage> {
   try {
     return await toRaw(sharp(bytes, { limitInputPixels: false }));
   } catch (err) {
-    throw new MediaStudioError('MS_DECODE_FAILED', `intermediate artifact does not decode: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new MediaStudioError(
+      'MS_DECODE_FAILED',
+      `intermediate artifact does not decode: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

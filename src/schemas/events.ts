@@ -38,7 +38,11 @@ export const requestedSchema = {
   namespace,
   doc: 'A request to process one product image. Key: storeId:productId.',
   fields: [
-    { name: 'requestId', type: 'string', doc: 'unique per request; with the pipeline version it names the job' },
+    {
+      name: 'requestId',
+      type: 'string',
+      doc: 'unique per request; with the pipeline version it names the job',
+    },
     { name: 'storeId', type: 'string' },
     { name: 'productId', type: 'string' },
     { name: 'imageUrl', type: 'string' },
@@ -110,7 +114,12 @@ export const processedSchema = {
     { name: 'operations', type: { type: 'array', items: 'string' }, doc: 'operations applied, in order' },
     { name: 'variants', type: { type: 'array', items: variant } },
     { name: 'error', type: ['null', failure], default: null },
-    { name: 'replayed', type: 'boolean', default: false, doc: 'true when a replay re-announced a finished job' },
+    {
+      name: 'replayed',
+      type: 'boolean',
+      default: false,
+      doc: 'true when a replay re-announced a finished job',
+    },
     { name: 'finishedAt', type: 'long' },
   ],
 } as const;

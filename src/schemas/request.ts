@@ -10,7 +10,10 @@ export const MAX_OPERATIONS = 20;
 
 const id = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, dot, dash and underscore, at most 128, not starting with a symbol')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    'letters, digits, dot, dash and underscore, at most 128, not starting with a symbol',
+  )
   .refine((v) => !v.includes('..'), 'must not contain ".."');
 
 export const operationInput = z.object({
@@ -21,11 +24,17 @@ export const operationInput = z.object({
 /** The seed's ProcessImageRequest. */
 export const processImageRequest = z
   .object({
-    image_url: z.url({ protocol: /^https?$/ }).max(2048).describe('http(s) URL of the source image'),
+    image_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .describe('http(s) URL of the source image'),
     operations: z.array(operationInput).max(MAX_OPERATIONS).default([]).describe('applied in order'),
     output_format: z.enum(imageFormats).default('jpeg'),
     output_quality: z.number().int().min(1).max(100).default(90),
-    generate_sizes: z.boolean().default(true).describe('also write thumbnail (200), medium (800) and large (1600)'),
+    generate_sizes: z
+      .boolean()
+      .default(true)
+      .describe('also write thumbnail (200), medium (800) and large (1600)'),
   })
   .strict();
 
@@ -58,5 +67,9 @@ export const requestedEventRules = z.object({
   productId: id,
   imageUrl: z.string().min(1).max(2048),
   operations: z.array(z.object({ type: z.string(), params: z.string().max(64 * 1024) })).max(MAX_OPERATIONS),
-  output: z.object({ format: z.enum(imageFormats), quality: z.number().int().min(1).max(100), generateSizes: z.boolean() }),
+  output: z.object({
+    format: z.enum(imageFormats),
+    quality: z.number().int().min(1).max(100),
+    generateSizes: z.boolean(),
+  }),
 });

@@ -9,7 +9,10 @@ const SAFE_PART = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function safePathPart(value: string, what: string): string {
   if (!SAFE_PART.test(value) || value.includes('..')) {
-    throw new MediaStudioError('MS_INVALID_REQUEST', `${what} must match ${SAFE_PART} (got ${JSON.stringify(value.slice(0, 80))})`);
+    throw new MediaStudioError(
+      'MS_INVALID_REQUEST',
+      `${what} must match ${SAFE_PART} (got ${JSON.stringify(value.slice(0, 80))})`,
+    );
   }
   return value;
 }

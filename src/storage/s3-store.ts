@@ -45,16 +45,20 @@ export class S3Store implements ObjectStore {
         await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
       } catch (err) {
         if (!isStatus(err, 404) && !isStatus(err, 403) && (err as Error).name !== 'NotFound') throw err;
-        await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket })).catch((e: unknown) => {
-          // Another worker created it between our HEAD and CREATE.
-          if ((e as Error).name !== 'BucketAlreadyOwnedByYou') throw e;
-        });
+        await this.client
+          .send(new CreateBucketCommand({ Bucket: this.options.bucket }))
+          .catch((e: unknown) => {
+            // Another worker created it between our HEAD and CREATE.
+            if ((e as Error).name !== 'BucketAlreadyOwnedByYou') throw e;
+          });
       }
     });
   }
 
   async ping(): Promise<void> {
-    await this.call('head bucket', () => this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })));
+    await this.call('head bucket', () =>
+      this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })),
+    );
   }
 
   async put(key: string, body: Buffer, { contentType, cacheControl }: PutOptions): Promise<void> {
@@ -104,9 +108,13 @@ export class S3Store implements ObjectStore {
     try {
       return await fn();
     } catch (err) {
-      throw new MediaStudioError('MS_STORAGE_UNAVAILABLE', `s3 ${what}: ${(err as Error).name}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new MediaStudioError(
+        'MS_STORAGE_UNAVAILABLE',
+        `s3 ${what}: ${(err as Error).name}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

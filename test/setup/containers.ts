@@ -46,7 +46,11 @@ export async function startContainers(): Promise<StartedContainers> {
     .start();
   const postgres = await new GenericContainer('postgres:15')
     .withExposedPorts(5432)
-    .withEnvironment({ POSTGRES_USER: 'media_studio', POSTGRES_PASSWORD: 'media_studio', POSTGRES_DB: 'media_studio_test' })
+    .withEnvironment({
+      POSTGRES_USER: 'media_studio',
+      POSTGRES_PASSWORD: 'media_studio',
+      POSTGRES_DB: 'media_studio_test',
+    })
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .start();
   const s3 = await new GenericContainer('versity/versitygw:latest')
@@ -62,7 +66,12 @@ export async function startContainers(): Promise<StartedContainers> {
       kafkaBrokers: `${host(kafka)}:19092`,
       schemaRegistryUrl: `http://${host(registry)}:${registry.getMappedPort(8080)}/apis/ccompat/v7`,
       databaseUrl: `postgres://media_studio:media_studio@${host(postgres)}:${postgres.getMappedPort(5432)}/media_studio_test`,
-      s3: { endpoint: `http://${host(s3)}:${s3.getMappedPort(7070)}`, region: 'us-east-1', accessKeyId: 'media-studio', secretAccessKey: 'media-studio-secret' },
+      s3: {
+        endpoint: `http://${host(s3)}:${s3.getMappedPort(7070)}`,
+        region: 'us-east-1',
+        accessKeyId: 'media-studio',
+        secretAccessKey: 'media-studio-secret',
+      },
     },
     stop: async () => {
       for (const c of [s3, postgres, registry, kafka]) await c.stop().catch(() => {});

@@ -22,7 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stop = started.stop;
   }
   if (!services) {
-    const why = 'no services: set KAFKA_BROKERS/SCHEMA_REGISTRY_URL/DATABASE_URL/S3_*, run `bash scripts/stack.sh up`, or start a container runtime';
+    const why =
+      'no services: set KAFKA_BROKERS/SCHEMA_REGISTRY_URL/DATABASE_URL/S3_*, run `bash scripts/stack.sh up`, or start a container runtime';
     if (process.env.CI === 'true') throw new Error(`integration tests need real services (CI=true): ${why}`);
     console.warn(`integration tests skipped: ${why}`);
     project.provide('services', null);

@@ -15,9 +15,18 @@ export interface Services {
   readonly s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
 }
 
-const REQUIRED = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+const REQUIRED = [
+  'KAFKA_BROKERS',
+  'SCHEMA_REGISTRY_URL',
+  'S3_ENDPOINT',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+] as const;
 
-export function servicesFrom(env: Record<string, string | undefined>, source: Services['source']): Services | undefined {
+export function servicesFrom(
+  env: Record<string, string | undefined>,
+  source: Services['source'],
+): Services | undefined {
   const db = env.TEST_DATABASE_URL ?? env.DATABASE_URL;
   if (!db || REQUIRED.some((k) => !env[k])) return undefined;
   return {
@@ -44,7 +53,10 @@ export function parseEnvFile(text: string): Record<string, string> {
 }
 
 export function stackEnvPath(): string {
-  return resolve(process.env.MEDIA_STUDIO_STACK_DIR ?? resolve(import.meta.dirname, '../../.stack'), 'stack.env');
+  return resolve(
+    process.env.MEDIA_STUDIO_STACK_DIR ?? resolve(import.meta.dirname, '../../.stack'),
+    'stack.env',
+  );
 }
 
 export function servicesFromStack(): Services | undefined {

@@ -1,5 +1,5 @@
-import { bigint, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import { bigint, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { jobs } from './jobs.js';
 
 /** A published file of a job (the full-size output and each size variant), keyed by (job, variant). */
