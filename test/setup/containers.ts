@@ -22,7 +22,7 @@ export async function containerRuntimeAnswers(): Promise<boolean> {
 export async function startContainers(): Promise<StartedContainers> {
   const { GenericContainer, Network, Wait } = await import('testcontainers');
   const network = await new Network().start();
-  const kafka = await new GenericContainer('apache/kafka:4.1.0')
+  const kafka = await new GenericContainer('apache/kafka:4.4.0')
     .withNetwork(network)
     .withNetworkAliases('kafka')
     .withExposedPorts({ container: 19092, host: 19092 })
@@ -40,7 +40,7 @@ export async function startContainers(): Promise<StartedContainers> {
     })
     .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
     .start();
-  const registry = await new GenericContainer('apicurio/apicurio-registry:3.0.6')
+  const registry = await new GenericContainer('apicurio/apicurio-registry:3.3.3')
     .withExposedPorts(8080)
     .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
     .start();
@@ -53,10 +53,10 @@ export async function startContainers(): Promise<StartedContainers> {
     })
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .start();
-  const s3 = await new GenericContainer('versity/versitygw:latest')
+  const s3 = await new GenericContainer('versity/versitygw:v1.8.0')
     .withExposedPorts(7070)
-    .withEnvironment({ ROOT_ACCESS_KEY: 'media-studio', ROOT_SECRET_KEY: 'media-studio-secret' })
-    .withCommand(['posix', '/tmp'])
+    .withEnvironment({ ROOT_ACCESS_KEY_ID: 'media-studio', ROOT_SECRET_ACCESS_KEY: 'media-studio-secret' })
+    .withCommand(['--port', ':7070', '--region', 'us-east-1', 'posix', '/tmp'])
     .withWaitStrategy(Wait.forListeningPorts())
     .start();
   const host = (c: { getHost(): string }) => c.getHost();
