@@ -11,7 +11,8 @@ import type { StageEvent, VariantRecord } from '../schemas/events.js';
 import { objectKeys } from '../storage/keys.js';
 import { IMMUTABLE_CACHE_CONTROL, type ObjectStore } from '../storage/object-store.js';
 import type { Topology } from '../topology.js';
-import { completedEvent, failedEvent, messageKey } from './processed-event.js';
+import { failStep } from './fail-step.js';
+import { completedEvent, messageKey } from './processed-event.js';
 import type { StageHandler } from './stage-handler.js';
 
 export interface FinalizeDeps {
@@ -83,23 +84,8 @@ export function createFinalize(deps: FinalizeDeps): StageHandler<StageEvent> {
       };
     },
 
-    async fail(event, error) {
-      await deps.jobs.failJob(event.jobId, { code: error.code, message: error.message, step: event.step });
-      return {
-        messages: [
-          {
-            topic: deps.topology.processed,
-            key: messageKey(event),
-            value: failedEvent(
-              event,
-              event.plan.map((o) => o.type),
-              error,
-              { step: event.step, operation: 'finalize' },
-            ),
-          },
-        ],
-        finished: 'failed',
-      };
+    fail(event, error) {
+      return failStep(deps, event, error, 'finalize');
     },
   };
 }

@@ -12,7 +12,8 @@ import type { OperationName } from '../schemas/vocabulary.js';
 import { objectKeys } from '../storage/keys.js';
 import { INTERMEDIATE_CACHE_CONTROL, type ObjectStore } from '../storage/object-store.js';
 import type { Topology } from '../topology.js';
-import { failedEvent, messageKey } from './processed-event.js';
+import { failStep } from './fail-step.js';
+import { messageKey } from './processed-event.js';
 import type { StageHandler } from './stage-handler.js';
 
 export interface OperationStageDeps {
@@ -95,23 +96,8 @@ export function createOperationStage(
       };
     },
 
-    async fail(event, error) {
-      await deps.jobs.failJob(event.jobId, { code: error.code, message: error.message, step: event.step });
-      return {
-        messages: [
-          {
-            topic: deps.topology.processed,
-            key: messageKey(event),
-            value: failedEvent(
-              event,
-              event.plan.map((o) => o.type),
-              error,
-              { step: event.step, operation },
-            ),
-          },
-        ],
-        finished: 'failed',
-      };
+    fail(event, error) {
+      return failStep(deps, event, error, operation);
     },
   };
 }

@@ -18,7 +18,7 @@ export function completedEvent(
   replayed = false,
 ): ProcessedEvent {
   return {
-    ...ref(job),
+    ...jobRef(job),
     status: 'completed',
     operations: [...operations],
     variants: [...variants],
@@ -36,7 +36,7 @@ export function failedEvent(
   replayed = false,
 ): ProcessedEvent {
   return {
-    ...ref(job),
+    ...jobRef(job),
     status: 'failed',
     operations: [...operations],
     variants: [],
@@ -80,7 +80,8 @@ export function variantFromRow(o: JobOutputRow): VariantRecord {
   };
 }
 
-function ref(job: JobRef) {
+/** Just the job's identity fields of anything that carries them (an event, a row). */
+export function jobRef(job: JobRef): JobRef {
   return {
     jobId: job.jobId,
     requestId: job.requestId,

@@ -19,6 +19,16 @@ const operation = {
   ],
 } as const;
 
+/** Who a job is: every stage event and the outcome event start with these. */
+const jobRefFields = [
+  { name: 'jobId', type: 'string' },
+  { name: 'requestId', type: 'string' },
+  { name: 'storeId', type: 'string' },
+  { name: 'productId', type: 'string' },
+  { name: 'sourceUrl', type: 'string' },
+  { name: 'pipelineVersion', type: 'string' },
+] as const;
+
 const imageFormat = { type: 'enum', name: 'ImageFormat', symbols: imageFormats } as const;
 
 /** What finalize encodes: shared by the request and every stage event. */
@@ -58,12 +68,7 @@ export const stageSchema = {
   namespace,
   doc: 'One step of a job: the whole plan travels with it, so any worker can run any step.',
   fields: [
-    { name: 'jobId', type: 'string' },
-    { name: 'requestId', type: 'string' },
-    { name: 'storeId', type: 'string' },
-    { name: 'productId', type: 'string' },
-    { name: 'sourceUrl', type: 'string' },
-    { name: 'pipelineVersion', type: 'string' },
+    ...jobRefFields,
     { name: 'plan', type: { type: 'array', items: operation } },
     { name: 'step', type: 'int', doc: 'index into plan of the step to run; plan.length means finalize' },
     { name: 'inputKey', type: 'string', doc: 'object key of the lossless input artifact' },
@@ -104,12 +109,7 @@ export const processedSchema = {
   namespace,
   doc: 'The one outcome of a job, success or failure.',
   fields: [
-    { name: 'jobId', type: 'string' },
-    { name: 'requestId', type: 'string' },
-    { name: 'storeId', type: 'string' },
-    { name: 'productId', type: 'string' },
-    { name: 'sourceUrl', type: 'string' },
-    { name: 'pipelineVersion', type: 'string' },
+    ...jobRefFields,
     { name: 'status', type: { type: 'enum', name: 'ProcessedStatus', symbols: processedStatuses } },
     { name: 'operations', type: { type: 'array', items: 'string' }, doc: 'operations applied, in order' },
     { name: 'variants', type: { type: 'array', items: variant } },
