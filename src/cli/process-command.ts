@@ -65,6 +65,7 @@ export async function runProcess(
         const started = performance.now();
         const result = await getProcessor(op.type).run(image, op.params, {
           maxSidePx: config.IMAGE_MAX_SIDE_PX,
+          models,
         });
         image = result.image;
         steps.push({

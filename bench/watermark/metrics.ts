@@ -1,0 +1,71 @@
+/**
+ * The watermark scores of issue 5, shared by `bench/eval-wm.ts` and the unit tests:
+ * - inside the mark (its mask grown by 3 px, a disc): PSNR(output, clean) − PSNR(input, clean), in dB;
+ * - outside the marks, and on whole control images: PSNR(output, input), in dB.
+ * PSNR is over the R, G and B values of the pixels selected; identical pixels score `IDENTICAL_DB`.
+ */
+import type { RawImage } from '../../src/processors/types.js';
+
+/** What identical pixels score, so means stay finite. */
+export const IDENTICAL_DB = 99;
+/** How far the mark's mask is grown before scoring inside it. */
+export const MASK_GROWTH_PX = 3;
+
+/** PSNR over the pixels where `select(i)` holds; IDENTICAL_DB when they are equal or none are selected. */
+export function psnrWhere(a: RawImage, b: RawImage, select: (i: number) => boolean): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < a.width * a.height; i++) {
+    if (!select(i)) continue;
+    for (let k = 0; k < 3; k++) {
+      const d = a.data[i * 4 + k]! - b.data[i * 4 + k]!;
+      sum += d * d;
+    }
+    n += 3;
+  }
+  if (n === 0 || sum === 0) return IDENTICAL_DB;
+  return Math.min(IDENTICAL_DB, 10 * Math.log10((255 * 255 * n) / sum));
+}
+
+/** The mask grown by a disc of `radius` pixels. */
+export function growMask(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  const out = new Uint8Array(mask.length);
+  const offsets: [number, number][] = [];
+  for (let dy = -radius; dy <= radius; dy++)
+    for (let dx = -radius; dx <= radius; dx++)
+      if (dx * dx + dy * dy <= radius * radius) offsets.push([dx, dy]);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      if (!mask[y * width + x]) continue;
+      for (const [dx, dy] of offsets) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx >= 0 && ny >= 0 && nx < width && ny < height) out[ny * width + nx] = 1;
+      }
+    }
+  return out;
+}
+
+export interface WatermarkScore {
+  /** PSNR(output, clean) − PSNR(input, clean) inside the grown mask; null without a clean original or mask. */
+  readonly gainDb: number | null;
+  readonly inputDb: number | null;
+  readonly outputDb: number | null;
+  /** PSNR(output, input) outside the grown mask (the whole image for controls). */
+  readonly outsideDb: number;
+}
+
+/** Scores one output. `mask` is 1 on the mark (ungrown); null for controls; `clean` may be absent. */
+export function scoreRemoval(
+  input: RawImage,
+  output: RawImage,
+  clean: RawImage | null,
+  mask: Uint8Array | null,
+): WatermarkScore {
+  const grown = mask ? growMask(mask, input.width, input.height, MASK_GROWTH_PX) : null;
+  const outsideDb = psnrWhere(output, input, (i) => !grown?.[i]);
+  if (!grown || !clean) return { gainDb: null, inputDb: null, outputDb: null, outsideDb };
+  const inputDb = psnrWhere(input, clean, (i) => grown[i] === 1);
+  const outputDb = psnrWhere(output, clean, (i) => grown[i] === 1);
+  return { gainDb: outputDb - inputDb, inputDb, outputDb, outsideDb };
+}

@@ -1,0 +1,199 @@
+/**
+ * `remove_watermark`: finds supplier watermarks (semi-transparent names, URLs, "SAMPLE" stamps, alone, in a
+ * corner or tiled) and restores the photo under them, leaving the product's own print alone.
+ *
+ * 1. **Find** text with PP-OCRv4's detector (`watermark/detect-text.ts`): candidate regions, print included.
+ * 2. **Measure** each region as an alpha blend `marked = α·colour + (1−α)·original` (`estimate-alpha.ts`,
+ *    `analyse-region.ts`): background, opacity, colour and per-pixel coverage.
+ * 3. **Judge** overlay or print (`classify-overlay.ts`): a blend that holds over a changing background, a mark
+ *    floating on the plain studio background, or a repeat of an accepted mark is a watermark; anything else is
+ *    kept as it is.
+ * 4. **Restore** by inverting the blend (`unblend.ts`, Dekel et al. CVPR 2017), which recovers the photo
+ *    instead of smearing it; only pixels a mark hides completely are inpainted, by exemplar patches
+ *    (`inpaint-patch.ts`).
+ *
+ * When nothing is judged a watermark the input comes back as it is, the same pixels. Params keep the seed's
+ * meaning: `detection_sensitivity` trades missed marks for false alarms, `inpaint_radius` is the radius of the
+ * inpainting patches.
+ */
+import { z } from 'zod';
+import { MediaStudioError } from '../errors.js';
+import { ppOcrV4Det } from '../models/ppocr-det.js';
+import { defineProcessor, type JsonValue, type RawImage } from './types.js';
+import { analyseRegion, cropPlanes, type RegionAnalysis } from './watermark/analyse-region.js';
+import {
+  chroma,
+  classify,
+  plainBackground,
+  thresholdsFor,
+  type Verdict,
+} from './watermark/classify-overlay.js';
+import { textProbability, textRegions } from './watermark/detect-text.js';
+import { coverage } from './watermark/estimate-alpha.js';
+import { inpaintPatch } from './watermark/inpaint-patch.js';
+import { unblendInto } from './watermark/unblend.js';
+
+export const removeWatermarkParams = z.strictObject({
+  detection_sensitivity: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe(
+      'How readily a region is judged a watermark, 0–1: higher finds fainter text and needs less evidence that it ' +
+        'is an overlay rather than print (more false alarms), lower removes only the surest marks. Default 0.5.',
+    ),
+  inpaint_radius: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe(
+      'Radius in pixels of the patches that fill the parts of a mark too opaque to un-blend, 1–10 (larger ' +
+        'continues coarser texture, slower). Default 3.',
+    ),
+});
+export type RemoveWatermarkParams = z.output<typeof removeWatermarkParams>;
+
+/** Opacity above which a pixel is inpainted rather than un-blended (1/(1−α) would amplify noise ×8). */
+const MAX_UNBLEND_ALPHA = 0.88;
+
+interface Found {
+  readonly analysis: RegionAnalysis;
+  readonly verdict: Verdict;
+  readonly kind: 'text' | 'tiled';
+}
+
+export const removeWatermark = defineProcessor({
+  name: 'remove_watermark',
+  version: `1+${ppOcrV4Det.version}`,
+  params: removeWatermarkParams,
+  async run(image, params, context) {
+    context.signal?.throwIfAborted();
+    if (!context.models)
+      throw new MediaStudioError('MS_MODEL_INVALID', 'remove_watermark needs the text detector model');
+    const sensitivity = params.detection_sensitivity;
+    const map = await textProbability(image, context.models);
+    context.signal?.throwIfAborted();
+    const regions = textRegions(map, image.width, image.height, 0.3, 0.7 - 0.2 * sensitivity, 4);
+    const thresholds = thresholdsFor(sensitivity);
+    const plain = plainBackground(image, 3);
+    const analyses = regions
+      .map((r) => analyseRegion(image, r))
+      .filter((a): a is RegionAnalysis => a !== null);
+    const verdicts = analyses.map((a) => classify(a, plain, image.width, thresholds));
+    const found: Found[] = [];
+    analyses.forEach((a, i) => {
+      if (verdicts[i]!.overlay) found.push({ analysis: a, verdict: verdicts[i]!, kind: 'text' });
+    });
+    // Repetition: a region whose blend matches several accepted overlays is another copy of the same mark.
+    const accepted = found.map((f) => f.analysis.model);
+    if (accepted.length >= 2) {
+      analyses.forEach((a, i) => {
+        if (verdicts[i]!.overlay || a.model.explained < thresholds.explained || chroma(a.model.colour) >= 40)
+          return;
+        const twins = accepted.filter(
+          (m) =>
+            Math.abs(m.alpha - a.model.alpha) < 0.1 &&
+            Math.max(...m.colour.map((c, k) => Math.abs(c - a.model.colour[k]!))) < 40,
+        ).length;
+        if (twins >= 2)
+          found.push({
+            analysis: a,
+            verdict: { overlay: true, confidence: 0.6, reason: 'repeats an overlay' },
+            kind: 'tiled',
+          });
+      });
+    }
+    const metadataBase = {
+      detector: ppOcrV4Det.name,
+      text_regions: regions.length,
+      detection_sensitivity: sensitivity,
+    };
+    if (found.length === 0) {
+      return {
+        image,
+        metadata: { ...metadataBase, watermark_detected: false, regions: [], share_of_image: 0 },
+      };
+    }
+
+    const out = Buffer.from(image.data);
+    const hole = new Uint8Array(image.width * image.height);
+    let holeBox = { x0: image.width, y0: image.height, x1: 0, y1: 0 };
+    let covered = 0;
+    for (const { analysis: a } of found) {
+      const opaque = unblendInto(out, image, a, MAX_UNBLEND_ALPHA);
+      for (let y = 0; y < a.height; y++)
+        for (let x = 0; x < a.width; x++) {
+          const i = y * a.width + x;
+          if (a.coverage[i]! > 0) covered++;
+          if (!opaque[i]) continue;
+          const gx = x + a.box.x0;
+          const gy = y + a.box.y0;
+          hole[gy * image.width + gx] = 1;
+          holeBox = {
+            x0: Math.min(holeBox.x0, gx),
+            y0: Math.min(holeBox.y0, gy),
+            x1: Math.max(holeBox.x1, gx + 1),
+            y1: Math.max(holeBox.y1, gy + 1),
+          };
+        }
+    }
+    const inpainted =
+      holeBox.x1 > holeBox.x0
+        ? inpaintPatch(out, image.width, image.height, hole, holeBox, {
+            radius: params.inpaint_radius,
+            searchRadius: 8 * params.inpaint_radius + 16,
+          })
+        : 0;
+    const result: RawImage = { data: out, width: image.width, height: image.height, channels: 4 };
+    const regionsMeta: JsonValue[] = found.map(({ analysis: a, verdict, kind }) => ({
+      bbox: [a.box.x0, a.box.y0, a.box.x1 - a.box.x0, a.box.y1 - a.box.y0],
+      kind,
+      confidence: round(verdict.confidence),
+      reason: verdict.reason,
+      opacity: round(a.model.alpha),
+      colour: a.model.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
+    }));
+    return {
+      image: result,
+      metadata: {
+        ...metadataBase,
+        watermark_detected: true,
+        regions: regionsMeta,
+        share_of_image: round(covered / (image.width * image.height), 5),
+        inpainted_pixels: inpainted,
+        residual: round(
+          residualScore(
+            result,
+            found.map((f) => f.analysis),
+          ),
+        ),
+      },
+    };
+  },
+});
+
+/**
+ * How much of the marks is still there, measured on the output: the mean coverage the same blend model finds
+ * in the output over the strokes it found in the input (0 = gone, 1 = untouched).
+ */
+function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): number {
+  let before = 0;
+  let after = 0;
+  for (const a of analyses) {
+    const pixels = cropPlanes(output, a.box);
+    const strokes = new Uint8Array(a.coverage.length);
+    for (let i = 0; i < strokes.length; i++) strokes[i] = a.coverage[i]! > 0.5 ? 1 : 0;
+    const s = coverage(pixels, a.background, a.model, strokes, 2);
+    for (let i = 0; i < strokes.length; i++) {
+      if (!strokes[i]) continue;
+      before += a.coverage[i]!;
+      after += s[i]!;
+    }
+  }
+  return before > 0 ? after / before : 0;
+}
+
+const round = (v: number, digits = 3) => Number(v.toFixed(digits));

@@ -1,0 +1,163 @@
+/**
+ * Watermark or the product's own print? A watermark is an overlay: one colour laid over whatever is beneath at
+ * one opacity, so its pixels fit `m = α·c + (1−α)·B` even where the background B changes under it; it often
+ * floats on the plain studio background, where no print can be; and it is often repeated. Print is opaque ink
+ * on the product: over a flat surface the blend cannot tell it apart (any α fits), so such text is kept unless
+ * it lies on the background or is one of many copies of the same mark.
+ *
+ * | evidence                                   | verdict                                 |
+ * | ------------------------------------------ | --------------------------------------- |
+ * | blend fits and B spans a range under it    | overlay (confidence grows with spread)  |
+ * | flat B, strokes on the plain background    | overlay if neutral-coloured             |
+ * | flat B, same (α, c) as other overlays      | overlay (repetition)                    |
+ * | flat B on the product, or blend misfits    | print: untouched                        |
+ */
+import type { RawImage } from '../types.js';
+import type { RegionAnalysis } from './analyse-region.js';
+import { clamp, dilate } from './raster.js';
+
+export interface Verdict {
+  readonly overlay: boolean;
+  /** 0..1 */
+  readonly confidence: number;
+  readonly reason: string;
+}
+
+export interface Thresholds {
+  /** Background spread (luma std, levels) under the strokes that proves transparency. */
+  readonly spread: number;
+  /** Share of the deviation the blend must explain. */
+  readonly explained: number;
+  /** Share of strokes on the plain background for a flat-background overlay. */
+  readonly onBackground: number;
+}
+
+/** Thresholds from `detection_sensitivity` (0 = only the surest marks, 1 = anything that fits a blend). */
+export function thresholdsFor(sensitivity: number): Thresholds {
+  return {
+    spread: 30 - 20 * sensitivity,
+    explained: 0.95 - 0.15 * sensitivity,
+    onBackground: 0.9 - 0.3 * sensitivity,
+  };
+}
+
+/** A plausible mark: opacity between faint and opaque, colour inside the gamut, and the fit tight. */
+export function plausibleBlend(a: RegionAnalysis, t: Thresholds): boolean {
+  const { alpha, colour, explained } = a.model;
+  const inGamut = colour.every((v) => v > -20 && v < 275);
+  return alpha >= 0.06 && alpha <= 0.85 && inGamut && explained >= t.explained && a.strokePixels >= 30;
+}
+
+/** Largest difference between the colour's channels: 0 for white, grey and black marks. */
+export function chroma(colour: readonly number[]): number {
+  return Math.max(...colour) - Math.min(...colour);
+}
+
+export function classify(
+  a: RegionAnalysis,
+  plainBackground: Uint8Array | null,
+  width: number,
+  t: Thresholds,
+): Verdict {
+  if (!plausibleBlend(a, t)) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
+  const { backgroundSpread, explained } = a.model;
+  const fit = clamp((explained - t.explained) / (1 - t.explained + 1e-6), 0, 1);
+  if (backgroundSpread >= t.spread) {
+    return {
+      overlay: true,
+      confidence: clamp(0.5 + 0.5 * fit * Math.min(1, backgroundSpread / (2 * t.spread)), 0, 1),
+      reason: 'blend holds across a changing background',
+    };
+  }
+  const share = plainBackground ? shareOnBackground(a, plainBackground, width) : 0;
+  if (share >= t.onBackground && chroma(a.model.colour) < 40) {
+    return {
+      overlay: true,
+      confidence: clamp(0.4 + 0.5 * share * fit, 0, 1),
+      reason: 'floats on the plain background',
+    };
+  }
+  return { overlay: false, confidence: 0, reason: 'flat background on the product: could be print' };
+}
+
+function shareOnBackground(a: RegionAnalysis, plain: Uint8Array, width: number): number {
+  let on = 0;
+  let all = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      if (a.coverage[y * a.width + x]! <= 0.5) continue;
+      all++;
+      if (plain[(y + a.box.y0) * width + x + a.box.x0]) on++;
+    }
+  return all > 0 ? on / all : 0;
+}
+
+/**
+ * The plain background: pixels reachable from the image border through pixels close to the border's own colour
+ * (a studio sweep), grown by `growPx` so thin strokes drawn over it count as on it. Null when the border is not
+ * one plain colour (a photograph behind the product).
+ */
+export function plainBackground(image: RawImage, growPx: number): Uint8Array | null {
+  const { width: w, height: h, data } = image;
+  const border: number[][] = [[], [], []];
+  const push = (x: number, y: number) => {
+    const j = (y * w + x) * 4;
+    for (let k = 0; k < 3; k++) border[k]!.push(data[j + k]!);
+  };
+  for (let x = 0; x < w; x += 2) {
+    push(x, 0);
+    push(x, h - 1);
+  }
+  for (let y = 0; y < h; y += 2) {
+    push(0, y);
+    push(w - 1, y);
+  }
+  const ref = border.map((c) => [...c].sort((p, q) => p - q)[c.length >> 1]!);
+  let near = 0;
+  const total = border[0]!.length;
+  for (let i = 0; i < total; i++)
+    if (
+      Math.abs(border[0]![i]! - ref[0]!) +
+        Math.abs(border[1]![i]! - ref[1]!) +
+        Math.abs(border[2]![i]! - ref[2]!) <
+      30
+    )
+      near++;
+  if (near < 0.6 * total) return null;
+  const tol = 14;
+  const close = new Uint8Array(w * h);
+  for (let i = 0, j = 0; i < w * h; i++, j += 4) {
+    const d = Math.max(
+      Math.abs(data[j]! - ref[0]!),
+      Math.abs(data[j + 1]! - ref[1]!),
+      Math.abs(data[j + 2]! - ref[2]!),
+    );
+    close[i] = d <= tol ? 1 : 0;
+  }
+  const seen = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  let top = 0;
+  const seed = (i: number) => {
+    if (close[i] && !seen[i]) {
+      seen[i] = 1;
+      stack[top++] = i;
+    }
+  };
+  for (let x = 0; x < w; x++) {
+    seed(x);
+    seed((h - 1) * w + x);
+  }
+  for (let y = 0; y < h; y++) {
+    seed(y * w);
+    seed(y * w + w - 1);
+  }
+  while (top > 0) {
+    const i = stack[--top]!;
+    const x = i % w;
+    if (x > 0) seed(i - 1);
+    if (x < w - 1) seed(i + 1);
+    if (i >= w) seed(i - w);
+    if (i < w * (h - 1)) seed(i + w);
+  }
+  return dilate(seen, w, h, growPx);
+}

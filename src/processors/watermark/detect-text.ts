@@ -1,0 +1,209 @@
+/**
+ * Text candidates from PP-OCRv4's DB detector: the probability map, and the text lines as connected regions
+ * of it scored like DBPostProcess (mean probability inside the binarised region), in image coordinates.
+ * The detector sees the image scaled down to its longest side limit, never up: upscaling loses faint text.
+ */
+import sharp from 'sharp';
+import type { ModelProvider } from '../../models/model-provider.js';
+import { Tensor } from '../../models/model-provider.js';
+import { ppOcrV4Det, type TextDetectorModelSpec } from '../../models/ppocr-det.js';
+import type { RawImage } from '../types.js';
+import { type Box, dilate, labelComponents } from './raster.js';
+
+export interface TextMap {
+  /** Probability of text per detector pixel, row-major, `width × height`. */
+  readonly prob: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /** Image pixels per detector pixel, x and y. */
+  readonly scaleX: number;
+  readonly scaleY: number;
+}
+
+export interface TextLine {
+  /** Bounding box in image pixels (kernel grown by the unclip distance). */
+  readonly box: Box;
+  /** DB box score: mean probability over the binarised kernel. */
+  readonly score: number;
+  /** Kernel pixels at detector resolution (for the text's stroke extent). */
+  readonly kernelArea: number;
+}
+
+/** The detector's input size for an image: longest side ≤ maxSide, each side a multiple of sideMultiple. */
+export function detectorSize(width: number, height: number, spec = ppOcrV4Det.input): [number, number] {
+  const scale = Math.min(1, spec.maxSide / Math.max(width, height));
+  const round = (n: number) =>
+    Math.max(spec.sideMultiple, Math.round((n * scale) / spec.sideMultiple) * spec.sideMultiple);
+  return [round(width), round(height)];
+}
+
+/** Runs the detector on the whole image and returns its probability map. */
+export async function textProbability(
+  image: RawImage,
+  models: ModelProvider,
+  spec: TextDetectorModelSpec = ppOcrV4Det,
+): Promise<TextMap> {
+  const [w, h] = detectorSize(image.width, image.height, spec.input);
+  const rgb = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
+    .removeAlpha()
+    .resize(w, h, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  const plane = w * h;
+  const x = new Float32Array(3 * plane);
+  const { mean, std } = spec.input;
+  // Planes in BGR order: plane 0 is blue, read from RGB offset 2.
+  for (let p = 0; p < 3; p++) {
+    const src = 2 - p;
+    const m = mean[p]!;
+    const s = 255 * std[p]!;
+    const off = p * plane;
+    for (let i = 0; i < plane; i++) x[off + i] = (rgb[i * 3 + src]! - 255 * m) / s;
+  }
+  const session = await models.session(spec);
+  const out = await session.run({ [spec.input.name]: new Tensor('float32', x, [1, 3, h, w]) });
+  const prob = out[spec.output.name]?.data as Float32Array | undefined;
+  if (!prob || prob.length !== plane) throw new Error(`${spec.name}: unexpected output`);
+  return { prob, width: w, height: h, scaleX: image.width / w, scaleY: image.height / h };
+}
+
+/**
+ * Text lines as DBPostProcess finds them: binarise at `threshold`, label 8-connected kernels, keep those whose
+ * mean probability reaches `boxThreshold`, grow each by the unclip distance (area × ratio / perimeter).
+ */
+export function textLines(
+  map: TextMap,
+  imageWidth: number,
+  imageHeight: number,
+  threshold: number,
+  boxThreshold: number,
+  spec = ppOcrV4Det.output,
+): TextLine[] {
+  const bin = new Uint8Array(map.prob.length);
+  for (let i = 0; i < bin.length; i++) bin[i] = map.prob[i]! > threshold ? 1 : 0;
+  const { labels, components } = labelComponents(bin, map.width, map.height);
+  const sums = new Float64Array(components.length);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l > 0) sums[l - 1]! += map.prob[i]!;
+  }
+  const lines: TextLine[] = [];
+  components.forEach((c, k) => {
+    if (c.area < 4) return;
+    const score = sums[k]! / c.area;
+    if (score < boxThreshold) return;
+    const bw = c.box.x1 - c.box.x0;
+    const bh = c.box.y1 - c.box.y0;
+    const d = (c.area * spec.unclipRatio) / (2 * (bw + bh));
+    const x0 = Math.max(0, Math.floor((c.box.x0 - d) * map.scaleX));
+    const y0 = Math.max(0, Math.floor((c.box.y0 - d) * map.scaleY));
+    const x1 = Math.min(imageWidth, Math.ceil((c.box.x1 + d) * map.scaleX));
+    const y1 = Math.min(imageHeight, Math.ceil((c.box.y1 + d) * map.scaleY));
+    lines.push({ box: { x0, y0, x1, y1 }, score, kernelArea: c.area });
+  });
+  return lines;
+}
+
+export interface TextRegion {
+  /** Box in image pixels. */
+  readonly box: Box;
+  /** Region mask over `box` (1 = may hold text), at image resolution. */
+  readonly mask: Uint8Array;
+  /** Estimated height of the text in image pixels (stroke scale). */
+  readonly textHeight: number;
+  /** Highest DB box score among its lines. */
+  readonly score: number;
+}
+
+/**
+ * Regions that may hold text: each DB kernel whose box score passes is grown by its unclip distance (as
+ * DBPostProcess does) plus `marginPx`; touching grown kernels form one region.
+ */
+export function textRegions(
+  map: TextMap,
+  imageWidth: number,
+  imageHeight: number,
+  threshold: number,
+  boxThreshold: number,
+  marginPx: number,
+  spec = ppOcrV4Det.output,
+): TextRegion[] {
+  const { width: w, height: h } = map;
+  const bin = new Uint8Array(map.prob.length);
+  for (let i = 0; i < bin.length; i++) bin[i] = map.prob[i]! > threshold ? 1 : 0;
+  const { labels, components } = labelComponents(bin, w, h);
+  const sums = new Float64Array(components.length);
+  const edges = new Int32Array(components.length);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l === 0) continue;
+    sums[l - 1]! += map.prob[i]!;
+    const x = i % w;
+    if (
+      x === 0 ||
+      x === w - 1 ||
+      i < w ||
+      i >= w * (h - 1) ||
+      !bin[i - 1] ||
+      !bin[i + 1] ||
+      !bin[i - w] ||
+      !bin[i + w]
+    )
+      edges[l - 1]!++;
+  }
+  const grown = new Uint8Array(bin.length);
+  const heights = new Float32Array(bin.length);
+  const scores = new Float32Array(bin.length);
+  const scale = (map.scaleX + map.scaleY) / 2;
+  components.forEach((c, k) => {
+    const score = sums[k]! / c.area;
+    if (c.area < 4 || score < boxThreshold) return;
+    const bw = c.box.x1 - c.box.x0;
+    const bh = c.box.y1 - c.box.y0;
+    const unclip = (c.area * spec.unclipRatio) / (2 * (bw + bh));
+    const thickness = (2 * c.area) / Math.max(1, edges[k]!);
+    const textHeight = (thickness + 2 * unclip) * scale;
+    const r = Math.ceil(unclip + marginPx / scale);
+    const x0 = Math.max(0, c.box.x0 - r);
+    const y0 = Math.max(0, c.box.y0 - r);
+    const x1 = Math.min(w, c.box.x1 + r);
+    const y1 = Math.min(h, c.box.y1 + r);
+    const cw = x1 - x0;
+    const ch = y1 - y0;
+    const own = new Uint8Array(cw * ch);
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++) if (labels[y * w + x] === k + 1) own[(y - y0) * cw + (x - x0)] = 1;
+    const big = dilate(own, cw, ch, r);
+    for (let y = 0; y < ch; y++)
+      for (let x = 0; x < cw; x++) {
+        if (!big[y * cw + x]) continue;
+        const i = (y + y0) * w + x + x0;
+        grown[i] = 1;
+        heights[i] = Math.max(heights[i]!, textHeight);
+        scores[i] = Math.max(scores[i]!, score);
+      }
+  });
+  const regions = labelComponents(grown, w, h);
+  return regions.components.map((c, k) => {
+    const x0 = Math.floor(c.box.x0 * map.scaleX);
+    const y0 = Math.floor(c.box.y0 * map.scaleY);
+    const x1 = Math.min(imageWidth, Math.ceil(c.box.x1 * map.scaleX));
+    const y1 = Math.min(imageHeight, Math.ceil(c.box.y1 * map.scaleY));
+    const bw = x1 - x0;
+    const mask = new Uint8Array(bw * (y1 - y0));
+    let textHeight = 0;
+    let score = 0;
+    for (let y = y0; y < y1; y++) {
+      const sy = Math.min(h - 1, Math.floor(y / map.scaleY));
+      for (let x = x0; x < x1; x++) {
+        const sx = Math.min(w - 1, Math.floor(x / map.scaleX));
+        const i = sy * w + sx;
+        if (regions.labels[i] !== k + 1) continue;
+        mask[(y - y0) * bw + (x - x0)] = 1;
+        if (heights[i]! > textHeight) textHeight = heights[i]!;
+        if (scores[i]! > score) score = scores[i]!;
+      }
+    }
+    return { box: { x0, y0, x1, y1 }, mask, textHeight, score };
+  });
+}

@@ -1,0 +1,357 @@
+/**
+ * Estimates a semi-transparent overlay as the alpha blend `marked = α·colour + (1−α)·original`
+ * (Dekel et al., "On the Effectiveness of Visible Watermarks", CVPR 2017), from one image:
+ *
+ * 1. the background under the mark, `B`: a median over a window wider than the strokes (a mark's strokes
+ *    cover well under half of any such window, so the median is the surface under them), refined once the
+ *    strokes are known by filling them from their unmarked neighbours;
+ * 2. the mark's opacity `α` and colour `c`: every stroke pixel satisfies `m = α·c + (1−α)·B` in each channel,
+ *    a line through the points (B, m) with slope 1−α and intercept α·c, fitted robustly (Tukey biweight) over
+ *    the pixels that deviate from `B`. Where `B` spans a range (the mark crosses the product's edge, or a
+ *    photograph) the fit pins α and c down and is itself the evidence that the pixels are an overlay; where
+ *    `B` is flat a weak prior holds α, and any (α, c) on that line restores those pixels the same way;
+ * 3. the coverage `s ∈ [0, 1]` of each pixel (the glyph's anti-aliasing), by projecting `m − B` on `c − B`:
+ *    per-pixel opacity is `α·s`. Stroke interiors are snapped to full coverage, where rendering puts them.
+ */
+import { boxBlur, clamp, dilate, erode } from './raster.js';
+
+export type Planes = [Float32Array, Float32Array, Float32Array];
+
+export interface BlendModel {
+  /** Opacity of the mark's solid parts, 0..1. */
+  readonly alpha: number;
+  /** The mark's colour, RGB 0..255 (may stray slightly outside from noise). */
+  readonly colour: readonly [number, number, number];
+  /** Robust RMS of the fit, in 8-bit levels. */
+  readonly residual: number;
+  /** Spread (std of luma) of the background under the fitted pixels: how well α is pinned down. */
+  readonly backgroundSpread: number;
+  /** Pixels that carried the fit (non-negligible weight). */
+  readonly support: number;
+  /** Share of the deviation energy the blend explains (1 = all of it). */
+  readonly explained: number;
+}
+
+/** Opacity assumed when the background is flat and the fit cannot tell α from colour. */
+const PRIOR_ALPHA = 0.35;
+/** Background spread (levels) at which the data weighs as much as the prior. */
+const PRIOR_SPREAD = 6;
+
+/** Median of each channel over a (2r+1)² window, computed at 1/`factor` resolution and scaled back. */
+export function medianBackground(planes: Planes, width: number, height: number, radius: number): Planes {
+  const factor = Math.max(1, Math.floor(radius / 6));
+  const r = Math.max(1, Math.round(radius / factor));
+  const sw = Math.ceil(width / factor);
+  const sh = Math.ceil(height / factor);
+  return planes.map((p) => {
+    const small = downsample(p, width, height, factor, sw, sh);
+    const med = medianFilter(small, sw, sh, r);
+    return upsample(med, sw, sh, factor, width, height);
+  }) as Planes;
+}
+
+function downsample(p: Float32Array, w: number, h: number, f: number, sw: number, sh: number): Uint8Array {
+  if (f === 1) return Uint8Array.from(p, (v) => clamp(Math.round(v), 0, 255));
+  const out = new Uint8Array(sw * sh);
+  for (let sy = 0; sy < sh; sy++) {
+    for (let sx = 0; sx < sw; sx++) {
+      let acc = 0;
+      let n = 0;
+      for (let y = sy * f; y < Math.min(h, sy * f + f); y++)
+        for (let x = sx * f; x < Math.min(w, sx * f + f); x++) {
+          acc += p[y * w + x]!;
+          n++;
+        }
+      out[sy * sw + sx] = clamp(Math.round(acc / n), 0, 255);
+    }
+  }
+  return out;
+}
+
+function upsample(s: Uint8Array, sw: number, sh: number, f: number, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const fy = clamp((y + 0.5) / f - 0.5, 0, sh - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(sh - 1, y0 + 1);
+    const ty = fy - y0;
+    for (let x = 0; x < w; x++) {
+      const fx = clamp((x + 0.5) / f - 0.5, 0, sw - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(sw - 1, x0 + 1);
+      const tx = fx - x0;
+      const top = s[y0 * sw + x0]! * (1 - tx) + s[y0 * sw + x1]! * tx;
+      const bottom = s[y1 * sw + x0]! * (1 - tx) + s[y1 * sw + x1]! * tx;
+      out[y * w + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+/** Huang's running-histogram median over a (2r+1)² window, edges clamped. */
+export function medianFilter(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const hist = new Int32Array(256);
+  const half = ((2 * r + 1) * (2 * r + 1)) >> 1;
+  const at = (x: number, y: number) => src[clamp(y, 0, h - 1) * w + clamp(x, 0, w - 1)]!;
+  for (let y = 0; y < h; y++) {
+    hist.fill(0);
+    for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) hist[at(dx, y + dy)]!++;
+    // Running median: `med` with `below` = count of values < med.
+    let med = 0;
+    let below = 0;
+    while (below + hist[med]! <= half) below += hist[med++]!;
+    out[y * w] = med;
+    for (let x = 1; x < w; x++) {
+      for (let dy = -r; dy <= r; dy++) {
+        const outV = at(x - r - 1, y + dy);
+        const inV = at(x + r, y + dy);
+        hist[outV]!--;
+        if (outV < med) below--;
+        hist[inV]!++;
+        if (inV < med) below++;
+      }
+      while (below > half) below -= hist[--med]!;
+      while (below + hist[med]! <= half) below += hist[med++]!;
+      out[y * w + x] = med;
+    }
+  }
+  return out;
+}
+
+/**
+ * Fits `m = α·c + (1−α)·B` over the candidate pixels (indices), robustly: iteratively reweighted least squares
+ * with Tukey's biweight on the per-pixel residual, a weak prior on α for flat backgrounds.
+ */
+export function fitBlend(m: Planes, b: Planes, candidates: Int32Array, noise: number): BlendModel | null {
+  const n = candidates.length;
+  if (n < 12) return null;
+  const weights = new Float32Array(n).fill(1);
+  let slope = 1 - PRIOR_ALPHA;
+  let intercept: [number, number, number] = [0, 0, 0];
+  let residual = Number.POSITIVE_INFINITY;
+  let spread = 0;
+  let support = 0;
+  for (let iter = 0; iter < 6; iter++) {
+    let wSum = 0;
+    const mb = [0, 0, 0];
+    const mm = [0, 0, 0];
+    for (let j = 0; j < n; j++) {
+      const i = candidates[j]!;
+      const w = weights[j]!;
+      wSum += w;
+      for (let k = 0; k < 3; k++) {
+        mb[k]! += w * b[k]![i]!;
+        mm[k]! += w * m[k]![i]!;
+      }
+    }
+    if (wSum < 6) return null;
+    for (let k = 0; k < 3; k++) {
+      mb[k]! /= wSum;
+      mm[k]! /= wSum;
+    }
+    let sbb = 0;
+    let sbm = 0;
+    let lumaVar = 0;
+    for (let j = 0; j < n; j++) {
+      const i = candidates[j]!;
+      const w = weights[j]!;
+      let luma = 0;
+      for (let k = 0; k < 3; k++) {
+        const db = b[k]![i]! - mb[k]!;
+        sbb += w * db * db;
+        sbm += w * db * (m[k]![i]! - mm[k]!);
+        luma += db * (k === 0 ? 0.299 : k === 1 ? 0.587 : 0.114);
+      }
+      lumaVar += w * luma * luma;
+    }
+    spread = Math.sqrt(lumaVar / wSum);
+    const lambda = 3 * wSum * PRIOR_SPREAD * PRIOR_SPREAD;
+    slope = clamp((sbm + lambda * (1 - PRIOR_ALPHA)) / (sbb + lambda), 0.02, 1);
+    intercept = [mm[0]! - slope * mb[0]!, mm[1]! - slope * mb[1]!, mm[2]! - slope * mb[2]!];
+    [slope, intercept] = intoGamut(m, b, candidates, weights, slope, intercept);
+    // Residuals and Tukey weights (scale: robust RMS, at least the noise floor).
+    let rss = 0;
+    const res = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = candidates[j]!;
+      let e = 0;
+      for (let k = 0; k < 3; k++) {
+        const d = m[k]![i]! - intercept[k]! - slope * b[k]![i]!;
+        e += d * d;
+      }
+      res[j] = Math.sqrt(e / 3);
+      rss += (weights[j]! * e) / 3;
+    }
+    residual = Math.sqrt(rss / wSum);
+    const scale = 4.685 * Math.max(noise, 1.4826 * medianOf(res));
+    support = 0;
+    for (let j = 0; j < n; j++) {
+      const u = res[j]! / scale;
+      const w = u < 1 ? (1 - u * u) ** 2 : 0;
+      weights[j] = w;
+      if (w > 0.25) support++;
+    }
+  }
+  const alpha = 1 - slope;
+  const colour: [number, number, number] = [intercept[0] / alpha, intercept[1] / alpha, intercept[2] / alpha];
+  // Share of the candidates' deviation from B that the blend explains.
+  let dev = 0;
+  let left = 0;
+  for (let j = 0; j < n; j++) {
+    const i = candidates[j]!;
+    const w = weights[j]!;
+    for (let k = 0; k < 3; k++) {
+      const d = m[k]![i]! - b[k]![i]!;
+      const e = m[k]![i]! - intercept[k]! - slope * b[k]![i]!;
+      dev += w * d * d;
+      left += w * e * e;
+    }
+  }
+  return {
+    alpha,
+    colour,
+    residual,
+    backgroundSpread: spread,
+    support,
+    explained: dev > 0 ? 1 - left / dev : 0,
+  };
+}
+
+/**
+ * A fitted colour outside 0..255 is no paint: clamp the colour into the gamut and refit α for it, alternating
+ * (each step is the least-squares optimum of one given the other).
+ */
+function intoGamut(
+  m: Planes,
+  b: Planes,
+  candidates: Int32Array,
+  weights: Float32Array,
+  slope: number,
+  intercept: [number, number, number],
+): [number, [number, number, number]] {
+  let alpha = 1 - slope;
+  const colour = intercept.map((v) => v / alpha);
+  if (colour.every((v) => v >= 0 && v <= 255)) return [slope, intercept];
+  for (let iter = 0; iter < 8; iter++) {
+    for (let k = 0; k < 3; k++) colour[k] = clamp(colour[k]!, 0, 255);
+    let num = 0;
+    let den = 0;
+    for (let j = 0; j < candidates.length; j++) {
+      const i = candidates[j]!;
+      const w = weights[j]!;
+      for (let k = 0; k < 3; k++) {
+        const e = colour[k]! - b[k]![i]!;
+        num += w * (m[k]![i]! - b[k]![i]!) * e;
+        den += w * e * e;
+      }
+    }
+    alpha = clamp(den > 0 ? num / den : 0, 0.02, 0.98);
+    // Colour given α: mean of (m − (1−α)B)/α.
+    const acc = [0, 0, 0];
+    let wSum = 0;
+    for (let j = 0; j < candidates.length; j++) {
+      const i = candidates[j]!;
+      const w = weights[j]!;
+      wSum += w;
+      for (let k = 0; k < 3; k++) acc[k]! += w * (m[k]![i]! - (1 - alpha) * b[k]![i]!);
+    }
+    for (let k = 0; k < 3; k++) colour[k] = acc[k]! / (wSum * alpha);
+  }
+  for (let k = 0; k < 3; k++) colour[k] = clamp(colour[k]!, 0, 255);
+  return [1 - alpha, [alpha * colour[0]!, alpha * colour[1]!, alpha * colour[2]!]];
+}
+
+function medianOf(values: Float32Array): number {
+  const sorted = Float32Array.from(values).sort();
+  return sorted[sorted.length >> 1] ?? 0;
+}
+
+/**
+ * Coverage of each pixel by the mark, `s ∈ [0, 1]`: the projection of `m − B` on `α·(c − B)`. Pixels where the
+ * mark would change the background by less than `minEffect` levels are left at 0 (nothing to undo there).
+ */
+export function coverage(
+  m: Planes,
+  b: Planes,
+  model: BlendModel,
+  region: Uint8Array,
+  minEffect: number,
+): Float32Array {
+  const n = region.length;
+  const s = new Float32Array(n);
+  const [cr, cg, cb] = model.colour;
+  const a = model.alpha;
+  for (let i = 0; i < n; i++) {
+    if (!region[i]) continue;
+    const er = a * (cr - b[0][i]!);
+    const eg = a * (cg - b[1][i]!);
+    const eb = a * (cb - b[2][i]!);
+    const e2 = er * er + eg * eg + eb * eb;
+    if (e2 < minEffect * minEffect * 3) continue;
+    const dot = (m[0][i]! - b[0][i]!) * er + (m[1][i]! - b[1][i]!) * eg + (m[2][i]! - b[2][i]!) * eb;
+    s[i] = clamp(dot / e2, 0, 1);
+  }
+  return s;
+}
+
+/**
+ * Turns raw coverage into the mark's shape: strokes are pixels above one half, specks smaller than
+ * `minStroke` pixels across are dropped, stroke interiors get full coverage, and the anti-aliased rim one pixel
+ * around keeps its measured value.
+ */
+export function shapeCoverage(
+  s: Float32Array,
+  width: number,
+  height: number,
+  minStroke: number,
+): Float32Array {
+  const n = s.length;
+  const strokes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) strokes[i] = s[i]! > 0.5 ? 1 : 0;
+  // Opening by the thinnest stroke drops isolated texture specks; dilating back restores the strokes.
+  const rOpen = Math.max(0, Math.floor((minStroke - 1) / 2));
+  const opened = rOpen > 0 ? dilate(erode(strokes, width, height, rOpen), width, height, rOpen) : strokes;
+  const kept = new Uint8Array(n);
+  for (let i = 0; i < n; i++) kept[i] = opened[i]! & strokes[i]!;
+  const core = erode(kept, width, height, 1);
+  const rim = dilate(kept, width, height, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (core[i]) out[i] = 1;
+    else if (rim[i]) out[i] = s[i]!;
+  }
+  return out;
+}
+
+/**
+ * Background under known strokes, filled from the unmarked pixels around them (normalised box filter of
+ * radius `r`, widened where a stroke is thicker than the window).
+ */
+export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: number, r: number): Planes {
+  const free = new Float32Array(marked.length);
+  for (let i = 0; i < free.length; i++) free[i] = marked[i] ? 0 : 1;
+  let weight = boxBlur(free, width, height, r);
+  const sums = m.map((p) => {
+    const masked = new Float32Array(p.length);
+    for (let i = 0; i < p.length; i++) masked[i] = p[i]! * free[i]!;
+    return boxBlur(masked, width, height, r);
+  });
+  // A second, wider pass for pixels the first window saw no free pixel around.
+  const wide = m.map((p) => {
+    const masked = new Float32Array(p.length);
+    for (let i = 0; i < p.length; i++) masked[i] = p[i]! * free[i]!;
+    return boxBlur(masked, width, height, r * 4);
+  });
+  const wideWeight = boxBlur(free, width, height, r * 4);
+  const out = m.map((p) => p.slice()) as Planes;
+  for (let i = 0; i < free.length; i++) {
+    if (!marked[i]) continue;
+    for (let k = 0; k < 3; k++) {
+      if (weight[i]! > 1e-3) out[k]![i] = sums[k]![i]! / weight[i]!;
+      else if (wideWeight[i]! > 1e-3) out[k]![i] = wide[k]![i]! / wideWeight[i]!;
+    }
+  }
+  weight = new Float32Array(0);
+  return out;
+}
