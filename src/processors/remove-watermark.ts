@@ -20,7 +20,14 @@ import { z } from 'zod';
 import { MediaStudioError } from '../errors.js';
 import { ppOcrV4Det } from '../models/ppocr-det.js';
 import { defineProcessor, type JsonValue, type RawImage } from './types.js';
-import { analyseRegion, cropPlanes, type RegionAnalysis } from './watermark/analyse-region.js';
+import {
+  analyseRegion,
+  cropPlanes,
+  explainWith,
+  pooledModel,
+  type RegionAnalysis,
+  refine,
+} from './watermark/analyse-region.js';
 import {
   chroma,
   classify,
@@ -62,7 +69,8 @@ const MAX_UNBLEND_ALPHA = 0.88;
 interface Found {
   readonly analysis: RegionAnalysis;
   readonly verdict: Verdict;
-  readonly kind: 'text' | 'tiled';
+  /** Index of the text region it came from. */
+  readonly region: number;
 }
 
 export const removeWatermark = defineProcessor({
@@ -79,33 +87,13 @@ export const removeWatermark = defineProcessor({
     const regions = textRegions(map, image.width, image.height, 0.3, 0.7 - 0.2 * sensitivity, 4);
     const thresholds = thresholdsFor(sensitivity);
     const plain = plainBackground(image, 3);
-    const analyses = regions
-      .map((r) => analyseRegion(image, r))
-      .filter((a): a is RegionAnalysis => a !== null);
-    const verdicts = analyses.map((a) => classify(a, plain, image.width, thresholds));
-    const found: Found[] = [];
+    const analyses = regions.map((r) => analyseRegion(image, r));
+    let found: Found[] = [];
     analyses.forEach((a, i) => {
-      if (verdicts[i]!.overlay) found.push({ analysis: a, verdict: verdicts[i]!, kind: 'text' });
+      if (!a) return;
+      const verdict = classify(a, plain, image.width, thresholds);
+      if (verdict.overlay) found.push({ analysis: a, verdict, region: i });
     });
-    // Repetition: a region whose blend matches several accepted overlays is another copy of the same mark.
-    const accepted = found.map((f) => f.analysis.model);
-    if (accepted.length >= 2) {
-      analyses.forEach((a, i) => {
-        if (verdicts[i]!.overlay || a.model.explained < thresholds.explained || chroma(a.model.colour) >= 40)
-          return;
-        const twins = accepted.filter(
-          (m) =>
-            Math.abs(m.alpha - a.model.alpha) < 0.1 &&
-            Math.max(...m.colour.map((c, k) => Math.abs(c - a.model.colour[k]!))) < 40,
-        ).length;
-        if (twins >= 2)
-          found.push({
-            analysis: a,
-            verdict: { overlay: true, confidence: 0.6, reason: 'repeats an overlay' },
-            kind: 'tiled',
-          });
-      });
-    }
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
@@ -117,6 +105,35 @@ export const removeWatermark = defineProcessor({
         metadata: { ...metadataBase, watermark_detected: false, regions: [], share_of_image: 0 },
       };
     }
+
+    // Copies of one mark share its opacity and colour: one blend fitted over all of them is better pinned down
+    // than each alone, and re-measuring every copy with it evens out their coverage.
+    const shared = found.length >= 2 ? pooledModel(found.map((f) => f.analysis)) : found[0]!.analysis.model;
+    if (shared && found.length >= 2)
+      found = found.map((f) => ({
+        ...f,
+        analysis: refine(refine(f.analysis, false, shared), false, shared),
+      }));
+    // Other text regions that the found mark's own blend explains are more of it (letters the detector split
+    // off, copies over flat product areas); print of another colour or darkness is not explained and stays.
+    if (shared) {
+      const taken = new Set(found.map((f) => f.region));
+      regions.forEach((r, i) => {
+        if (taken.has(i)) return;
+        const fit = explainWith(image, r, shared);
+        if (fit && fit.explained >= thresholds.explained && fit.analysis.strokePixels >= 30)
+          found.push({
+            analysis: fit.analysis,
+            region: i,
+            verdict: {
+              overlay: true,
+              confidence: 0.5 * fit.explained,
+              reason: 'explained by the mark found',
+            },
+          });
+      });
+    }
+    const kind = found.length >= 3 ? 'tiled' : 'text';
 
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
@@ -148,7 +165,7 @@ export const removeWatermark = defineProcessor({
           })
         : 0;
     const result: RawImage = { data: out, width: image.width, height: image.height, channels: 4 };
-    const regionsMeta: JsonValue[] = found.map(({ analysis: a, verdict, kind }) => ({
+    const regionsMeta: JsonValue[] = found.map(({ analysis: a, verdict }) => ({
       bbox: [a.box.x0, a.box.y0, a.box.x1 - a.box.x0, a.box.y1 - a.box.y0],
       kind,
       confidence: round(verdict.confidence),

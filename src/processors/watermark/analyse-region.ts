@@ -12,7 +12,7 @@ import {
   type Planes,
   shapeCoverage,
 } from './estimate-alpha.js';
-import { type Box, dilate } from './raster.js';
+import { type Box, dilate, erode } from './raster.js';
 
 export interface Region {
   readonly box: Box;
@@ -36,6 +36,8 @@ export interface RegionAnalysis {
   readonly strokePixels: number;
   /** Region mask over `box`. */
   readonly regionMask: Uint8Array;
+  /** Thinnest stroke kept, pixels. */
+  readonly minStroke: number;
 }
 
 /** JPEG-level noise we never try to explain, in 8-bit levels. */
@@ -75,32 +77,83 @@ export function analyseRegion(image: RawImage, region: Region): RegionAnalysis |
         region.mask[(y - region.box.y0) * rw + (x - region.box.x0)]!;
 
   const m = cropPlanes(image, box);
-  let background = medianBackground(m, w, h, radius);
+  const background = medianBackground(m, w, h, radius);
   const candidates = deviating(m, background, regionMask, 4 * NOISE_LEVELS);
-  let model = fitBlend(m, background, candidates, NOISE_LEVELS);
+  const model = fitBlend(m, background, candidates, NOISE_LEVELS);
   if (!model || model.alpha < 0.03) return null;
 
-  // Strokes from the first background, then the background again from the pixels around the strokes.
   const minStroke = Math.max(1, Math.round(region.textHeight / 40));
-  let s = shapeCoverage(coverage(m, background, model, regionMask, NOISE_LEVELS), w, h, minStroke);
-  const strokes = new Uint8Array(w * h);
-  for (let i = 0; i < strokes.length; i++) strokes[i] = s[i]! > 0 ? 1 : 0;
-  const fillRadius = Math.max(2, Math.round(region.textHeight / 8));
-  for (let pass = 0; pass < 2; pass++) {
-    background = fillUnder(m, dilate(strokes, w, h, 1), w, h, fillRadius);
-    // Refit on stroke interiors only: there the blend is exact, with no anti-aliasing.
-    const interior: number[] = [];
-    for (let i = 0; i < s.length; i++) if (s[i] === 1) interior.push(i);
-    const refit = fitBlend(m, background, Int32Array.from(interior), NOISE_LEVELS);
-    if (refit && refit.alpha >= 0.03) model = refit;
-    s = shapeCoverage(coverage(m, background, model, regionMask, NOISE_LEVELS), w, h, minStroke);
-    strokes.fill(0);
-    for (let i = 0; i < strokes.length; i++) strokes[i] = s[i]! > 0 ? 1 : 0;
-  }
+  const first: RegionAnalysis = {
+    box,
+    width: w,
+    height: h,
+    pixels: m,
+    background,
+    model,
+    coverage: shapeCoverage(coverage(m, background, model, regionMask, NOISE_LEVELS), w, h, minStroke),
+    strokePixels: 0,
+    regionMask,
+    minStroke,
+  };
+  // Strokes from the first background, then the background again from the pixels around the strokes, twice.
+  return refine(refine(first, true), true);
+}
 
+/**
+ * One refinement: the background refilled around the current strokes, the blend refitted on the strokes'
+ * edge bands (unless `refit` is false: a shared model is kept), the coverage measured again.
+ */
+export function refine(a: RegionAnalysis, refit: boolean, model: BlendModel = a.model): RegionAnalysis {
+  const { width: w, height: h, pixels: m } = a;
+  const strokes = new Uint8Array(w * h);
+  for (let i = 0; i < strokes.length; i++) strokes[i] = a.coverage[i]! > 0 ? 1 : 0;
+  const background = fillUnder(m, dilate(strokes, w, h, 1), w, h, 3);
+  let fitted = model;
+  if (refit) {
+    const again = fitBlend(m, background, edgeBand(a), NOISE_LEVELS);
+    if (again && again.alpha >= 0.03) fitted = again;
+  }
+  const s = shapeCoverage(coverage(m, background, fitted, a.regionMask, NOISE_LEVELS), w, h, a.minStroke);
   let strokePixels = 0;
   for (let i = 0; i < s.length; i++) if (s[i]! > 0.5) strokePixels++;
-  return { box, width: w, height: h, pixels: m, background, model, coverage: s, strokePixels, regionMask };
+  return { ...a, background, model: fitted, coverage: s, strokePixels };
+}
+
+/**
+ * Stroke interiors (the blend is exact there, no anti-aliasing) within a few pixels of the stroke's edge, where
+ * the background filled in from outside is closest to the truth: the pixels a blend is fitted on.
+ */
+export function edgeBand(a: RegionAnalysis): Int32Array {
+  const core = new Uint8Array(a.width * a.height);
+  for (let i = 0; i < core.length; i++) core[i] = a.coverage[i] === 1 ? 1 : 0;
+  const deep = erode(core, a.width, a.height, 3);
+  const band: number[] = [];
+  for (let i = 0; i < core.length; i++) if (core[i] && !deep[i]) band.push(i);
+  return Int32Array.from(band);
+}
+
+/** One blend fitted over the edge bands of several regions (copies of one mark share α and colour). */
+export function pooledModel(analyses: readonly RegionAnalysis[]): BlendModel | null {
+  const bands = analyses.map(edgeBand);
+  const n = bands.reduce((acc, b) => acc + b.length, 0);
+  const m: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  const b: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  let j = 0;
+  analyses.forEach((a, r) => {
+    for (const i of bands[r]!) {
+      for (let k = 0; k < 3; k++) {
+        m[k]![j] = a.pixels[k]![i]!;
+        b[k]![j] = a.background[k]![i]!;
+      }
+      j++;
+    }
+  });
+  return fitBlend(
+    m,
+    b,
+    Int32Array.from({ length: n }, (_, i) => i),
+    NOISE_LEVELS,
+  );
 }
 
 /** Indices of region pixels that differ from the background by more than `min` levels (RMS over channels). */
@@ -115,4 +168,56 @@ function deviating(m: Planes, b: Planes, region: Uint8Array, min: number): Int32
     if (dr * dr + dg * dg + db * db > t) out.push(i);
   }
   return Int32Array.from(out);
+}
+
+/**
+ * The region measured with a given blend (a mark found elsewhere in the image), and how much of the region's
+ * deviation from its background that blend explains with per-pixel coverage alone (1 = all of it). Print of
+ * another colour or darkness leaves most of its deviation unexplained.
+ */
+export function explainWith(
+  image: RawImage,
+  region: Region,
+  model: BlendModel,
+): { analysis: RegionAnalysis; explained: number } | null {
+  const base = analyseRegion(image, region);
+  if (!base) return null;
+  const withShared = refine(
+    refine(
+      {
+        ...base,
+        coverage: shapeCoverage(
+          coverage(base.pixels, base.background, model, base.regionMask, NOISE_LEVELS),
+          base.width,
+          base.height,
+          base.minStroke,
+        ),
+      },
+      false,
+      model,
+    ),
+    false,
+    model,
+  );
+  const { pixels: m, background: b, coverage: s, regionMask } = withShared;
+  const [cr, cg, cb] = model.colour;
+  const colour = [cr, cg, cb];
+  let dev = 0;
+  let left = 0;
+  const floor = 4 * NOISE_LEVELS;
+  for (let i = 0; i < regionMask.length; i++) {
+    if (!regionMask[i] || s[i]! <= 0) continue;
+    let d2 = 0;
+    let e2 = 0;
+    for (let k = 0; k < 3; k++) {
+      const d = m[k]![i]! - b[k]![i]!;
+      const e = d - model.alpha * s[i]! * (colour[k]! - b[k]![i]!);
+      d2 += d * d;
+      e2 += e * e;
+    }
+    if (d2 < floor * floor * 3) continue;
+    dev += d2;
+    left += e2;
+  }
+  return { analysis: withShared, explained: dev > 0 ? 1 - left / dev : 0 };
 }

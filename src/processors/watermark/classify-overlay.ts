@@ -9,6 +9,7 @@
  * | ------------------------------------------ | --------------------------------------- |
  * | blend fits and B spans a range under it    | overlay (confidence grows with spread)  |
  * | flat B, strokes on the plain background    | overlay if neutral-coloured             |
+ * | strokes partly on the plain background     | overlay if neutral (crosses the edge)   |
  * | flat B, same (α, c) as other overlays      | overlay (repetition)                    |
  * | flat B on the product, or blend misfits    | print: untouched                        |
  */
@@ -70,12 +71,17 @@ export function classify(
     };
   }
   const share = plainBackground ? shareOnBackground(a, plainBackground, width) : 0;
-  if (share >= t.onBackground && chroma(a.model.colour) < 40) {
+  const neutral = chroma(a.model.colour) < 40;
+  if (share >= t.onBackground && neutral) {
     return {
       overlay: true,
       confidence: clamp(0.4 + 0.5 * share * fit, 0, 1),
       reason: 'floats on the plain background',
     };
+  }
+  // Print stays inside the product; strokes that run on from the product onto the plain background lie over both.
+  if (share >= 0.15 && neutral && backgroundSpread >= t.spread / 3) {
+    return { overlay: true, confidence: clamp(0.4 + 0.4 * fit, 0, 1), reason: 'crosses the product edge' };
   }
   return { overlay: false, confidence: 0, reason: 'flat background on the product: could be print' };
 }

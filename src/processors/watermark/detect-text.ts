@@ -163,7 +163,8 @@ export function textRegions(
     const unclip = (c.area * spec.unclipRatio) / (2 * (bw + bh));
     const thickness = (2 * c.area) / Math.max(1, edges[k]!);
     const textHeight = (thickness + 2 * unclip) * scale;
-    const r = Math.ceil(unclip + marginPx / scale);
+    // Glyphs reach past the kernel grown by the unclip distance (ascenders, serifs): a tenth of the height more.
+    const r = Math.ceil(unclip + marginPx / scale + 0.1 * (thickness + 2 * unclip));
     const x0 = Math.max(0, c.box.x0 - r);
     const y0 = Math.max(0, c.box.y0 - r);
     const x1 = Math.min(w, c.box.x1 + r);
