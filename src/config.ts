@@ -149,6 +149,16 @@ export const variables = {
     z.string().min(1).optional(),
   ),
   OPENAI_BASE_URL: variable('OpenAI-compatible API base URL', url.optional()),
+  OPENAI_IMAGE_MODEL: variable(
+    'OpenAI image model that paints generated backgrounds (gpt-image-1, gpt-image-1.5, dall-e-3, …)',
+    z.string().min(1),
+    'gpt-image-1',
+  ),
+  OPENAI_TIMEOUT_MS: variable(
+    'time one OpenAI image request may take before it counts as a transient failure',
+    int(1_000, 600_000),
+    '60000',
+  ),
 } as const;
 
 type Variables = typeof variables;

@@ -29,6 +29,10 @@ export const errorCatalogue = {
   MS_DECODE_FAILED: { retriable: false, description: 'the image is corrupt or truncated' },
   MS_PROCESSING_FAILED: { retriable: false, description: 'an operation cannot be applied to this image' },
   MS_MODEL_INVALID: { retriable: false, description: 'a model file is missing or fails its checksum' },
+  MS_UPSTREAM_REJECTED: {
+    retriable: false,
+    description: 'an external API (OpenAI) refused the request (content policy, bad key, unknown model)',
+  },
   // The event itself cannot be read: it goes to the dead-letter topic.
   MS_EVENT_UNDECODABLE: { retriable: false, description: 'a message is not a valid event of its topic' },
   // Passing failures of something we depend on: retried with backoff.
