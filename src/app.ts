@@ -4,6 +4,8 @@
  * `start()`; `stop()` is ordered and safe to call twice.
  */
 import { hostname } from 'node:os';
+import type { BackgroundSource } from './backgrounds/background-source.js';
+import { createBackgroundSource } from './backgrounds/openai-background-source.js';
 import type { Config } from './config.js';
 import { createFinalize } from './consumers/finalize.js';
 import { createIngest } from './consumers/ingest.js';
@@ -65,6 +67,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     publicBaseUrl: config.CDN_BASE_URL,
   });
   const models = createModelProvider(config, (m) => log.info(m));
+  // OpenAI backgrounds only with a key; the stage runner does the retrying, so the SDK does none.
+  const backgrounds = createBackgroundSource(config);
   const roles = selectRoles(options.stages ?? (config.WORKER_STAGES as StageRole[]));
   let database: DatabaseHandle | undefined;
   let runners: StageRunner<unknown>[] = [];
@@ -104,7 +108,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       },
     };
-    const handlers = roles.map((role) => handlerFor(role, { store, jobs, topology, config, models }));
+    const handlers = roles.map((role) =>
+      handlerFor(role, { store, jobs, topology, config, models, backgrounds }),
+    );
     runners = handlers.map((h) => new StageRunner(topology.stage(h.role), h as StageHandler<unknown>, deps));
     for (const r of runners) await r.start();
 
@@ -184,11 +190,12 @@ interface HandlerDeps {
   readonly topology: ReturnType<typeof createTopology>;
   readonly config: Config;
   readonly models: ModelProvider;
+  readonly backgrounds: BackgroundSource | undefined;
 }
 
 function handlerFor(
   role: StageRole,
-  { store, jobs, topology, config, models }: HandlerDeps,
+  { store, jobs, topology, config, models, backgrounds }: HandlerDeps,
 ): StageHandler<RequestedEvent> | StageHandler<StageEvent> {
   if (role === 'ingest') {
     return createIngest({
@@ -205,7 +212,14 @@ function handlerFor(
     });
   }
   if (role === 'finalize') return createFinalize({ store, jobs, topology });
-  return createOperationStage(role, { store, jobs, topology, maxSidePx: config.IMAGE_MAX_SIDE_PX, models });
+  return createOperationStage(role, {
+    store,
+    jobs,
+    topology,
+    maxSidePx: config.IMAGE_MAX_SIDE_PX,
+    models,
+    backgrounds,
+  });
 }
 
 function selectRoles(requested: readonly string[]): StageRole[] {

@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { createBackgroundSource } from '../backgrounds/openai-background-source.js';
 import type { Config } from '../config.js';
 import { validatePlan } from '../consumers/job-plan.js';
 import { MediaStudioError, toMediaStudioError } from '../errors.js';
@@ -55,6 +56,8 @@ export async function runProcess(
   const plan = validatePlan(options.ops.map(parseOpArgument));
   await mkdir(options.out, { recursive: true });
   const models = createModelProvider(config);
+  // No stage runner retries here, so the SDK retries a rate limit or a 5xx itself.
+  const backgrounds = createBackgroundSource(config, { maxRetries: 2 });
   const reports: ProcessReport[] = [];
   for (const input of options.inputs) {
     const steps: ProcessReport['steps'] = [];
@@ -66,6 +69,7 @@ export async function runProcess(
         const result = await getProcessor(op.type).run(image, op.params, {
           maxSidePx: config.IMAGE_MAX_SIDE_PX,
           models,
+          backgrounds,
         });
         image = result.image;
         steps.push({

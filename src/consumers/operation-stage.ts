@@ -2,6 +2,7 @@
  * An operation stage: reads the step's input artifact, runs the processor, writes the output artifact
  * under a deterministic key, records the step and emits the next step (or finalize).
  */
+import type { BackgroundSource } from '../backgrounds/background-source.js';
 import type { JobRepository } from '../db/job-repository.js';
 import { MediaStudioError } from '../errors.js';
 import type { ModelProvider } from '../models/model-provider.js';
@@ -22,6 +23,8 @@ export interface OperationStageDeps {
   readonly topology: Topology;
   readonly maxSidePx: number;
   readonly models: ModelProvider;
+  /** The remote background generator for generate_background, when one is configured. */
+  readonly backgrounds?: BackgroundSource;
 }
 
 export function createOperationStage(
@@ -62,6 +65,7 @@ export function createOperationStage(
         signal,
         maxSidePx: deps.maxSidePx,
         models: deps.models,
+        backgrounds: deps.backgrounds,
       });
       if (Math.max(result.image.width, result.image.height) > deps.maxSidePx) {
         throw new MediaStudioError(

@@ -4,6 +4,7 @@
  * `media-studio process`, so what one runs the other runs.
  */
 import type { z } from 'zod';
+import type { BackgroundSource } from '../backgrounds/background-source.js';
 import type { ModelProvider } from '../models/model-provider.js';
 import type { OperationName } from '../schemas/vocabulary.js';
 
@@ -24,13 +25,18 @@ export interface ProcessorResult {
   readonly metadata: Metadata;
 }
 
-/** What a processor may be handed besides pixels: loaded models and a cancellation signal, never I/O. */
+/**
+ * What a processor may be handed besides pixels: loaded models, injected capabilities and a cancellation
+ * signal. A processor never does I/O itself; a capability such as `backgrounds` does it on its behalf.
+ */
 export interface ProcessorContext {
   readonly signal?: AbortSignal;
   /** Limits the output may not exceed (longest side), so an operation cannot blow up memory downstream. */
   readonly maxSidePx: number;
   /** ONNX sessions for processors that run models; absent where no model is available. */
   readonly models?: ModelProvider;
+  /** A remote background generator (OpenAI) for generate_background; absent when none is configured. */
+  readonly backgrounds?: BackgroundSource;
 }
 
 export interface Processor<S extends z.ZodType = z.ZodType> {
