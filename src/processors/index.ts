@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { MediaStudioError } from '../errors.js';
 import { type OperationName, operationNames } from '../schemas/vocabulary.js';
 import { crop } from './crop.js';
+import { generateBackground } from './generate-background.js';
 import { removeWatermark } from './remove-watermark.js';
 import { replaceBackground } from './replace-background.js';
 import { resize } from './resize.js';
@@ -19,6 +20,7 @@ export const processors = {
   crop,
   replace_background: replaceBackground,
   remove_watermark: removeWatermark,
+  generate_background: generateBackground,
 } as const satisfies Partial<Record<OperationName, Processor>>;
 
 const available: Partial<Record<OperationName, Processor>> = processors;
