@@ -1,9 +1,9 @@
+import { hostname } from 'node:os';
 /**
  * The composition root: `createApp(config)` builds the stream processor — Kafka stages, storage,
  * database, HTTP — and returns `{ start, stop }`. Nothing opens a port, consumer, pool or timer until
  * `start()`; `stop()` is ordered and safe to call twice.
  */
-import { hostname } from 'node:os';
 import type { BackgroundSource } from './backgrounds/background-source.js';
 import { createBackgroundSource } from './backgrounds/openai-background-source.js';
 import type { Config } from './config.js';
@@ -40,7 +40,7 @@ export interface AppOptions {
   readonly http?: boolean;
   /** Run database migrations before starting. Default false. */
   readonly migrate?: boolean;
-  /** Stable identity of this worker for transactional ids; default WORKER_ID-like hostname. */
+  /** Stable identity of this worker for transactional ids; default WORKER_ID. */
   readonly workerId?: string;
 }
 
@@ -99,7 +99,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       log,
       settings: {
         clientId: config.KAFKA_CLIENT_ID,
-        workerId: options.workerId ?? hostname(),
+        workerId: options.workerId ?? config.WORKER_ID ?? hostname(),
         stageTimeoutMs: config.STAGE_TIMEOUT_MS,
         retryMaxAttempts: config.RETRY_MAX_ATTEMPTS,
         retryInitialMs: config.RETRY_INITIAL_MS,

