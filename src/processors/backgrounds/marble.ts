@@ -39,18 +39,18 @@ export function marbleAt(x: number, z: number, seed: number, detail: number): Rg
   let colour = mixRgb(STONE, CLOUD, 0.35 * cloud);
   if (detail <= 0) return colour;
   const turbulence = fbm(along * 0.9, across * 1.6, seed + 14, 5);
-  const stripe = Math.abs(Math.sin((across * 1.7 + 2.2 * turbulence) * Math.PI));
-  const gate = smoothstep(-0.25, 0.35, fbm(along * 0.35, across * 0.6, seed + 15, 2));
+  const stripe = Math.abs(Math.sin((across * 2.6 + 2.4 * turbulence) * Math.PI));
+  const gate = smoothstep(-0.35, 0.25, fbm(along * 0.35, across * 0.6, seed + 15, 2));
   const width = 0.5 + 0.5 * smoothstep(-0.4, 0.4, fbm(along * 1.5, across, seed + 16, 2));
   const vein = smoothstep(0.09 * width, 0.0, stripe) * gate;
   const halo = smoothstep(0.32, 0.0, stripe) * gate;
   // Fine secondary veins at another angle, faint and broken.
   const fineTurb = fbm(x * 2.2 + 9.1, z * 2.2, seed + 17, 4);
   const fineStripe = Math.abs(Math.sin((along * 2.9 + across * 1.1 + 2.5 * fineTurb) * Math.PI));
-  const fineGate = smoothstep(0.05, 0.5, fbm(x * 0.9, z * 0.9 + 4.4, seed + 18, 2));
+  const fineGate = smoothstep(-0.1, 0.4, fbm(x * 0.9, z * 0.9 + 4.4, seed + 18, 2));
   const fine = smoothstep(0.035, 0.0, fineStripe) * fineGate;
   colour = mixRgb(colour, CLOUD, 0.75 * halo * detail);
-  colour = mixRgb(colour, VEIN_FINE, 0.45 * fine * detail);
+  colour = mixRgb(colour, VEIN_FINE, 0.55 * fine * detail);
   colour = mixRgb(colour, VEIN, 0.7 * vein * detail);
   return colour;
 }

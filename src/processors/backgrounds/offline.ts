@@ -11,7 +11,18 @@
 import { paintLivingRoom } from './living-room.js';
 import { paintMarble } from './marble.js';
 import { paintOutdoor } from './outdoor.js';
-import { blurCanvas, type Canvas, createCanvas, mix, type Rgb, resizeCanvas, smoothstep } from './raster.js';
+import {
+  blurCanvas,
+  blurPlane,
+  type Canvas,
+  createCanvas,
+  mix,
+  type Rgb,
+  resizeCanvas,
+  resizePlane,
+  shrinkPlane,
+  smoothstep,
+} from './raster.js';
 import { frameOf, productCentre } from './room.js';
 import type { SceneSetting } from './scene.js';
 import { paintStudio } from './studio.js';
@@ -73,7 +84,7 @@ const painters: Readonly<
  */
 function depthOfField(canvas: Canvas, setting: SceneSetting): Canvas {
   const { camera } = setting;
-  const blurred = blurCanvas(canvas, Math.max(1, 0.01 * canvas.height));
+  const blurred = softCopy(canvas, 0.01 * canvas.height);
   const depth = camera.base - camera.horizon;
   const { width, height } = canvas;
   for (let y = 0; y < height; y++) {
@@ -90,6 +101,18 @@ function depthOfField(canvas: Canvas, setting: SceneSetting): Canvas {
   return canvas;
 }
 
+/** A blurred copy of the canvas, worked out at half size when the blur is wide enough not to tell. */
+function softCopy(canvas: Canvas, sigma: number): Canvas {
+  if (sigma < 4) return blurCanvas(canvas, Math.max(1, sigma));
+  const { width, height } = canvas;
+  const half = (plane: Float32Array) => {
+    const small = shrinkPlane(plane, width, height, 2);
+    const blurred = blurPlane(small.plane, small.width, small.height, sigma / 2);
+    return resizePlane(blurred, small.width, small.height, width, height, 0.5);
+  };
+  return { width, height, r: half(canvas.r), g: half(canvas.g), b: half(canvas.b) };
+}
+
 /** Vignette around the product, white balance and exposure, in place. */
 function finish(canvas: Canvas, setting: SceneSetting): void {
   const { lighting } = setting;
@@ -99,12 +122,19 @@ function finish(canvas: Canvas, setting: SceneSetting): void {
   const wg = lighting.exposure * (1 + 0.01 * lighting.warmth);
   const wb = lighting.exposure * (1 - 0.11 * lighting.warmth);
   const halfU = Math.max(0.5, frame.aspect / 2);
+  // The falloff by squared radius, tabulated: a square root and a power per pixel cost more than the rest.
+  const steps = 1024;
+  const maxR2 = 4;
+  const falloff = new Float32Array(steps + 1);
+  for (let j = 0; j <= steps; j++) {
+    falloff[j] = 1 - lighting.vignette * smoothstep(0.3, 1.15, Math.sqrt((j / steps) * maxR2)) ** 1.4;
+  }
   for (let y = 0, i = 0; y < frame.height; y++) {
     const dv = (frame.v(y) - centre.v) / 0.5;
     for (let x = 0; x < frame.width; x++, i++) {
       const du = (frame.u(x) - centre.u) / halfU;
-      const r = Math.sqrt((du * du + dv * dv) / 2);
-      const k = 1 - lighting.vignette * smoothstep(0.3, 1.15, r) ** 1.4;
+      const r2 = (du * du + dv * dv) / 2;
+      const k = falloff[Math.round((Math.min(r2, maxR2) / maxR2) * steps)]!;
       canvas.r[i]! *= k * wr;
       canvas.g[i]! *= k * wg;
       canvas.b[i]! *= k * wb;

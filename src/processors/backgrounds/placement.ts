@@ -1,7 +1,8 @@
 /**
  * Where the product goes in the new scene. The cut-out's box (pixels with alpha ≥ `SOLID_ALPHA`, so a faint
  * haze left by matting does not count) is scaled to `camera.productHeight` of the canvas height (at most
- * `camera.productWidth` of its width) and stood bottom-centred on the floor at `camera.base`.
+ * `camera.productWidth` of its width) and stood bottom-centred on the floor at `camera.base` — or, looking
+ * straight down, centred.
  *
  * A product already within ±`NATIVE_TOLERANCE` of that size is not resampled at all, so its pixels reach
  * the output unchanged; otherwise it is resampled once with lanczos3 on premultiplied alpha (sharp's
@@ -79,7 +80,9 @@ export function planPlacement(box: Box, width: number, height: number, camera: C
   const w = Math.max(1, Math.round(box.width * scale));
   const h = Math.max(1, Math.round(box.height * scale));
   const left = Math.round((width - w) / 2);
-  const top = Math.round(camera.base * height) - h;
+  // Standing products stand on the floor line; a flat lay is centred, whatever its proportions.
+  const top =
+    camera.perspective === 'top-down' ? Math.round((height - h) / 2) : Math.round(camera.base * height) - h;
   return {
     scale,
     box: { left, top, width: w, height: h },

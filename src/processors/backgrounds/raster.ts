@@ -182,44 +182,73 @@ function boxColumns(
 /** Resamples a canvas to width×height bilinearly (used to bring a scene painted at a capped size up). */
 export function resizeCanvas(canvas: Canvas, width: number, height: number): Canvas {
   if (canvas.width === width && canvas.height === height) return canvas;
-  const out = createCanvas(width, height);
-  const sx = canvas.width / width;
-  const sy = canvas.height / height;
+  const resize = (plane: Float32Array) => resizePlane(plane, canvas.width, canvas.height, width, height);
+  return { width, height, r: resize(canvas.r), g: resize(canvas.g), b: resize(canvas.b) };
+}
+
+/**
+ * Resamples one plane bilinearly, pixel centres aligned. `scale` (source pixels per output pixel) defaults
+ * to the ratio of the sizes; pass `1 / factor` to undo `shrinkPlane` exactly, whatever the rounding.
+ */
+export function resizePlane(
+  plane: Float32Array,
+  fromWidth: number,
+  fromHeight: number,
+  width: number,
+  height: number,
+  scale?: number,
+): Float32Array {
+  const out = new Float32Array(width * height);
+  const sx = scale ?? fromWidth / width;
+  const sy = scale ?? fromHeight / height;
+  const xs = new Int32Array(width * 2);
+  const tx = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(fromWidth - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+    const x0 = Math.floor(fx);
+    xs[x * 2] = x0;
+    xs[x * 2 + 1] = Math.min(fromWidth - 1, x0 + 1);
+    tx[x] = fx - x0;
+  }
   for (let y = 0; y < height; y++) {
-    const fy = Math.min(canvas.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const fy = Math.min(fromHeight - 1, Math.max(0, (y + 0.5) * sy - 0.5));
     const y0 = Math.floor(fy);
-    const y1 = Math.min(canvas.height - 1, y0 + 1);
     const ty = fy - y0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.min(canvas.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(canvas.width - 1, x0 + 1);
-      const tx = fx - x0;
-      const i00 = y0 * canvas.width + x0;
-      const i10 = y0 * canvas.width + x1;
-      const i01 = y1 * canvas.width + x0;
-      const i11 = y1 * canvas.width + x1;
-      const o = y * width + x;
-      out.r[o] = bilinear(canvas.r, i00, i10, i01, i11, tx, ty);
-      out.g[o] = bilinear(canvas.g, i00, i10, i01, i11, tx, ty);
-      out.b[o] = bilinear(canvas.b, i00, i10, i01, i11, tx, ty);
+    const row0 = y0 * fromWidth;
+    const row1 = Math.min(fromHeight - 1, y0 + 1) * fromWidth;
+    for (let x = 0, o = y * width; x < width; x++, o++) {
+      const a = xs[x * 2]!;
+      const b = xs[x * 2 + 1]!;
+      const t = tx[x]!;
+      const top = plane[row0 + a]! + (plane[row0 + b]! - plane[row0 + a]!) * t;
+      const bottom = plane[row1 + a]! + (plane[row1 + b]! - plane[row1 + a]!) * t;
+      out[o] = top + (bottom - top) * ty;
     }
   }
   return out;
 }
 
-function bilinear(
-  p: Float32Array,
-  i00: number,
-  i10: number,
-  i01: number,
-  i11: number,
-  tx: number,
-  ty: number,
-) {
-  const top = p[i00]! + (p[i10]! - p[i00]!) * tx;
-  const bottom = p[i01]! + (p[i11]! - p[i01]!) * tx;
-  return top + (bottom - top) * ty;
+/** Averages `factor`×`factor` blocks of a plane (the last block of a row or column may be smaller). */
+export function shrinkPlane(
+  plane: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+): { plane: Float32Array; width: number; height: number } {
+  const w = Math.ceil(width / factor);
+  const h = Math.ceil(height / factor);
+  const sum = new Float32Array(w * h);
+  const count = new Float32Array(w * h);
+  for (let y = 0; y < height; y++) {
+    const row = Math.floor(y / factor) * w;
+    for (let x = 0; x < width; x++) {
+      const o = row + Math.floor(x / factor);
+      sum[o]! += plane[y * width + x]!;
+      count[o]! += 1;
+    }
+  }
+  for (let i = 0; i < sum.length; i++) sum[i]! /= count[i]!;
+  return { plane: sum, width: w, height: h };
 }
 
 /** Writes a colour at pixel index `i`. */

@@ -19,7 +19,7 @@ export interface Camera {
   readonly perspective: Perspective;
   /** Where the floor meets the wall, as a fraction of the height (unused for top-down). */
   readonly horizon: number;
-  /** Where the product's lowest point stands, as a fraction of the height. */
+  /** Where the product's lowest point stands, as a fraction of the height (top-down: centred instead). */
   readonly base: number;
   /** Share of the canvas height the product is scaled to (its width is limited to `productWidth`). */
   readonly productHeight: number;

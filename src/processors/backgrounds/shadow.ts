@@ -14,7 +14,7 @@
  */
 
 import type { Box } from './placement.js';
-import { blurPlane, clamp01, smoothstep } from './raster.js';
+import { blurPlane, clamp01, resizePlane, shrinkPlane, smoothstep } from './raster.js';
 import type { Camera, Lighting } from './scene.js';
 
 export interface ShadowInput {
@@ -55,20 +55,37 @@ export function shadowMask(input: ShadowInput): ShadowMask {
     const from = (top + y) * width + left;
     alpha.set(input.alpha.subarray(from, from + region.width), y * region.width);
   }
+  // Shadows are soft: they are worked out at most SHADOW_SIDE pixels across and scaled back up.
+  const f = Math.max(1, Math.floor(Math.max(region.width, region.height) / SHADOW_SIDE));
+  const small = shrinkPlane(alpha, region.width, region.height, f);
   const local: LocalInput = {
-    alpha,
-    width: region.width,
-    height: region.height,
-    box: { ...box, left: box.left - left, top: box.top - top },
-    horizonY: camera.horizon * height - top,
-    fullHeight: height,
+    alpha: small.plane,
+    width: small.width,
+    height: small.height,
+    box: {
+      left: (box.left - left) / f,
+      top: (box.top - top) / f,
+      width: box.width / f,
+      height: box.height / f,
+    },
+    horizonY: (camera.horizon * height - top) / f,
+    fullHeight: height / f,
     camera,
     lighting,
     cast: input.cast,
   };
   const darkness = camera.perspective === 'top-down' ? flatLayShadow(local) : standingShadow(local);
-  return { region, darkness };
+  return {
+    region,
+    darkness:
+      f === 1
+        ? darkness
+        : resizePlane(darkness, small.width, small.height, region.width, region.height, 1 / f),
+  };
 }
+
+/** The longest side shadows are computed at; finer detail than this would be blurred away anyway. */
+const SHADOW_SIDE = 720;
 
 /** Multiplies the darkness into the linear-light planes of a `width`-wide canvas. */
 export function applyShadow(planes: readonly Float32Array[], width: number, mask: ShadowMask): void {
@@ -109,10 +126,10 @@ function standingShadow({
   fullHeight,
 }: LocalInput): Float32Array {
   const h = box.height;
-  const base = box.top + box.height; // first row below the product
+  const base = Math.round(box.top + box.height); // first row below the product
   const n = width * height;
-  const x0 = Math.max(0, box.left);
-  const x1 = Math.min(width, box.left + box.width);
+  const x0 = Math.max(0, Math.floor(box.left));
+  const x1 = Math.min(width, Math.ceil(box.left + box.width));
 
   // Contact: the footprint (the lowest 4% of the product, per column) as a thin band at the base.
   const band = Math.max(2, Math.round(0.04 * h));
