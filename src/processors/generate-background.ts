@@ -26,11 +26,18 @@ import { compose } from './backgrounds/composite.js';
 import { readCustomPrompt } from './backgrounds/custom.js';
 import { seedOf } from './backgrounds/noise.js';
 import { type OfflineStyle, paintOffline } from './backgrounds/offline.js';
-import { censusOf, inPlace, placeProduct, planPlacement } from './backgrounds/placement.js';
+import { type Box, censusOf, inPlace, placeProduct, planPlacement } from './backgrounds/placement.js';
 import { promptFor } from './backgrounds/prompts.js';
 import { type Canvas, createCanvas } from './backgrounds/raster.js';
 import { decodeBackground } from './backgrounds/remote.js';
-import { cameras, lightingPresets, lightings, perspectives } from './backgrounds/scene.js';
+import {
+  type Camera,
+  cameras,
+  type Lighting,
+  lightingPresets,
+  lightings,
+  perspectives,
+} from './backgrounds/scene.js';
 import { defineProcessor, type Metadata, type ProcessorContext } from './types.js';
 
 export const backgroundStyles = [
@@ -195,9 +202,9 @@ interface SceneRequest {
   readonly width: number;
   readonly height: number;
   readonly seed: number;
-  readonly camera: (typeof cameras)[keyof typeof cameras];
-  readonly lighting: (typeof lightingPresets)[keyof typeof lightingPresets];
-  readonly box: { left: number; top: number; width: number; height: number };
+  readonly camera: Camera;
+  readonly lighting: Lighting;
+  readonly box: Box;
 }
 
 async function sceneBackdrop(
