@@ -25,6 +25,7 @@ import {
   cropPlanes,
   explainWith,
   pooledModel,
+  type Region,
   type RegionAnalysis,
   refine,
 } from './watermark/analyse-region.js';
@@ -35,6 +36,7 @@ import {
   thresholdsFor,
   type Verdict,
 } from './watermark/classify-overlay.js';
+import { type Copy, copyOf, latticeOf, predictedCopies } from './watermark/detect-repetition.js';
 import { textProbability, textRegions } from './watermark/detect-text.js';
 import { coverage } from './watermark/estimate-alpha.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
@@ -63,6 +65,12 @@ export const removeWatermarkParams = z.strictObject({
 });
 export type RemoveWatermarkParams = z.output<typeof removeWatermarkParams>;
 
+/**
+ * A region measured with the blend of a mark already found needs that much less of a fit: the blend itself is
+ * the evidence, pinned down by the found copies, so only the region's pixels have to agree with it.
+ */
+const SHARED_BLEND_SLACK = 0.05;
+
 /** Opacity above which a pixel is inpainted rather than un-blended (1/(1−α) would amplify noise ×8). */
 const MAX_UNBLEND_ALPHA = 0.88;
 
@@ -84,7 +92,7 @@ export const removeWatermark = defineProcessor({
     const sensitivity = params.detection_sensitivity;
     const map = await textProbability(image, context.models);
     context.signal?.throwIfAborted();
-    const regions = textRegions(map, image.width, image.height, 0.3, 0.7 - 0.2 * sensitivity, 4);
+    const regions: Region[] = textRegions(map, image.width, image.height, 0.3, 0.7 - 0.2 * sensitivity, 4);
     const thresholds = thresholdsFor(sensitivity);
     const plain = plainBackground(image, 3);
     const analyses = regions.map((r) => analyseRegion(image, r));
@@ -121,7 +129,11 @@ export const removeWatermark = defineProcessor({
       regions.forEach((r, i) => {
         if (taken.has(i)) return;
         const fit = explainWith(image, r, shared);
-        if (fit && fit.explained >= thresholds.explained && fit.analysis.strokePixels >= 30)
+        if (
+          fit &&
+          fit.explained >= thresholds.explained - SHARED_BLEND_SLACK &&
+          fit.analysis.strokePixels >= 30
+        )
           found.push({
             analysis: fit.analysis,
             region: i,
@@ -132,6 +144,40 @@ export const removeWatermark = defineProcessor({
             },
           });
       });
+    }
+    // Tiled marks: the copies found so far give the lattice, which says where the rest are.
+    let tiled = 0;
+    if (shared && found.length >= 3) {
+      const intact = found
+        .map((f) => copyOf(f.analysis, regions[f.region]!, image.width, image.height))
+        .filter((c): c is Copy => c !== null);
+      const all = found
+        .map((f) => copyOf(f.analysis, regions[f.region]!, image.width, image.height, false))
+        .filter((c): c is Copy => c !== null);
+      const height = intact.map((c) => c.region.textHeight).sort((a, b) => a - b)[intact.length >> 1] ?? 0;
+      const lattice = latticeOf(intact, Math.max(6, 0.4 * height));
+      if (lattice) {
+        for (const region of predictedCopies(intact, all, lattice, image.width, image.height, 12)) {
+          const fit = explainWith(image, region, shared);
+          if (
+            fit &&
+            fit.explained >= thresholds.explained - SHARED_BLEND_SLACK &&
+            fit.analysis.strokePixels >= 30
+          ) {
+            regions.push(region);
+            found.push({
+              analysis: fit.analysis,
+              region: regions.length - 1,
+              verdict: {
+                overlay: true,
+                confidence: 0.5 * fit.explained,
+                reason: 'on the lattice of a tiled mark',
+              },
+            });
+            tiled++;
+          }
+        }
+      }
     }
     const kind = found.length >= 3 ? 'tiled' : 'text';
 
@@ -180,6 +226,7 @@ export const removeWatermark = defineProcessor({
         watermark_detected: true,
         regions: regionsMeta,
         share_of_image: round(covered / (image.width * image.height), 5),
+        lattice_copies: tiled,
         inpainted_pixels: inpainted,
         residual: round(
           residualScore(

@@ -59,7 +59,11 @@ export function cropPlanes(image: RawImage, box: Box): Planes {
   return planes;
 }
 
-export function analyseRegion(image: RawImage, region: Region): RegionAnalysis | null {
+/**
+ * Measures a region: its background, the blend that fits it (or `given`, a blend found elsewhere, kept as it is),
+ * and its coverage, refined twice.
+ */
+export function analyseRegion(image: RawImage, region: Region, given?: BlendModel): RegionAnalysis | null {
   const radius = Math.max(4, Math.round(0.6 * region.textHeight));
   const box: Box = {
     x0: Math.max(0, region.box.x0 - radius),
@@ -78,8 +82,8 @@ export function analyseRegion(image: RawImage, region: Region): RegionAnalysis |
 
   const m = cropPlanes(image, box);
   const background = medianBackground(m, w, h, radius);
-  const candidates = deviating(m, background, regionMask, 4 * NOISE_LEVELS);
-  const model = fitBlend(m, background, candidates, NOISE_LEVELS);
+  const model =
+    given ?? fitBlend(m, background, deviating(m, background, regionMask, 4 * NOISE_LEVELS), NOISE_LEVELS);
   if (!model || model.alpha < 0.03) return null;
 
   const minStroke = Math.max(1, Math.round(region.textHeight / 40));
@@ -96,7 +100,7 @@ export function analyseRegion(image: RawImage, region: Region): RegionAnalysis |
     minStroke,
   };
   // Strokes from the first background, then the background again from the pixels around the strokes, twice.
-  return refine(refine(first, true), true);
+  return refine(refine(first, !given), !given);
 }
 
 /**
@@ -180,25 +184,8 @@ export function explainWith(
   region: Region,
   model: BlendModel,
 ): { analysis: RegionAnalysis; explained: number } | null {
-  const base = analyseRegion(image, region);
-  if (!base) return null;
-  const withShared = refine(
-    refine(
-      {
-        ...base,
-        coverage: shapeCoverage(
-          coverage(base.pixels, base.background, model, base.regionMask, NOISE_LEVELS),
-          base.width,
-          base.height,
-          base.minStroke,
-        ),
-      },
-      false,
-      model,
-    ),
-    false,
-    model,
-  );
+  const withShared = analyseRegion(image, region, model);
+  if (!withShared) return null;
   const { pixels: m, background: b, coverage: s, regionMask } = withShared;
   const [cr, cg, cb] = model.colour;
   const colour = [cr, cg, cb];

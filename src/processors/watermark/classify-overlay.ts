@@ -37,7 +37,7 @@ export interface Thresholds {
 export function thresholdsFor(sensitivity: number): Thresholds {
   return {
     spread: 30 - 20 * sensitivity,
-    explained: 0.95 - 0.15 * sensitivity,
+    explained: 0.99 - 0.08 * sensitivity,
     onBackground: 0.9 - 0.3 * sensitivity,
   };
 }

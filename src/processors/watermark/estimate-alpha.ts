@@ -32,6 +32,8 @@ export interface BlendModel {
   readonly explained: number;
 }
 
+/** Pixels a blend is fitted on at most (a strided sample of the candidates). */
+const MAX_FIT_PIXELS = 3000;
 /** Opacity assumed when the background is flat and the fit cannot tell α from colour. */
 const PRIOR_ALPHA = 0.35;
 /** Background spread (levels) at which the data weighs as much as the prior. */
@@ -123,7 +125,10 @@ export function medianFilter(src: Uint8Array, w: number, h: number, r: number): 
  * Fits `m = α·c + (1−α)·B` over the candidate pixels (indices), robustly: iteratively reweighted least squares
  * with Tukey's biweight on the per-pixel residual, a weak prior on α for flat backgrounds.
  */
-export function fitBlend(m: Planes, b: Planes, candidates: Int32Array, noise: number): BlendModel | null {
+export function fitBlend(m: Planes, b: Planes, all: Int32Array, noise: number): BlendModel | null {
+  // A few thousand pixels pin down four numbers; an even stride keeps the sample spread over the region.
+  const stride = Math.max(1, Math.floor(all.length / MAX_FIT_PIXELS));
+  const candidates = stride === 1 ? all : all.filter((_, j) => j % stride === 0);
   const n = candidates.length;
   if (n < 12) return null;
   const weights = new Float32Array(n).fill(1);
@@ -331,27 +336,24 @@ export function shapeCoverage(
 export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: number, r: number): Planes {
   const free = new Float32Array(marked.length);
   for (let i = 0; i < free.length; i++) free[i] = marked[i] ? 0 : 1;
-  let weight = boxBlur(free, width, height, r);
-  const sums = m.map((p) => {
-    const masked = new Float32Array(p.length);
-    for (let i = 0; i < p.length; i++) masked[i] = p[i]! * free[i]!;
-    return boxBlur(masked, width, height, r);
-  });
-  // A second, wider pass for pixels the first window saw no free pixel around.
-  const wide = m.map((p) => {
-    const masked = new Float32Array(p.length);
-    for (let i = 0; i < p.length; i++) masked[i] = p[i]! * free[i]!;
-    return boxBlur(masked, width, height, r * 4);
-  });
-  const wideWeight = boxBlur(free, width, height, r * 4);
   const out = m.map((p) => p.slice()) as Planes;
-  for (let i = 0; i < free.length; i++) {
-    if (!marked[i]) continue;
-    for (let k = 0; k < 3; k++) {
-      if (weight[i]! > 1e-3) out[k]![i] = sums[k]![i]! / weight[i]!;
-      else if (wideWeight[i]! > 1e-3) out[k]![i] = wide[k]![i]! / wideWeight[i]!;
+  // A wider window for pixels the first one saw no free pixel around (thick strokes), then wider still.
+  let todo = 0;
+  for (let i = 0; i < marked.length; i++) if (marked[i]) todo++;
+  const done = new Uint8Array(marked.length);
+  for (let radius = r; todo > 0 && radius <= 16 * r; radius *= 4) {
+    const weight = boxBlur(free, width, height, radius);
+    const sums = m.map((p) => {
+      const masked = new Float32Array(p.length);
+      for (let i = 0; i < p.length; i++) masked[i] = p[i]! * free[i]!;
+      return boxBlur(masked, width, height, radius);
+    });
+    for (let i = 0; i < free.length; i++) {
+      if (!marked[i] || done[i] || weight[i]! <= 1e-3) continue;
+      for (let k = 0; k < 3; k++) out[k]![i] = sums[k]![i]! / weight[i]!;
+      done[i] = 1;
+      todo--;
     }
   }
-  weight = new Float32Array(0);
   return out;
 }
