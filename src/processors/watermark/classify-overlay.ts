@@ -42,6 +42,13 @@ export function thresholdsFor(sensitivity: number): Thresholds {
   };
 }
 
+/**
+ * Densest mark accepted where it lies over the product: semi-transparent supplier marks sit at 15–60 %, while
+ * product print (LCD digits, labels on a curved surface) that happens to fit a blend fits it near opaque.
+ * On the plain background a mark may be denser (corner names at 85 %): no print can be there.
+ */
+export const MAX_PRODUCT_OVERLAY_ALPHA = 0.6;
+
 /** A plausible mark: opacity between faint and opaque, colour inside the gamut, and the fit tight. */
 export function plausibleBlend(a: RegionAnalysis, t: Thresholds): boolean {
   const { alpha, colour, explained } = a.model;
@@ -63,7 +70,8 @@ export function classify(
   if (!plausibleBlend(a, t)) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
   const { backgroundSpread, explained } = a.model;
   const fit = clamp((explained - t.explained) / (1 - t.explained + 1e-6), 0, 1);
-  if (backgroundSpread >= t.spread) {
+  // Over the product, a dense mark (above MAX_PRODUCT_OVERLAY_ALPHA) looks too much like ink that happens to fit.
+  if (backgroundSpread >= t.spread && a.model.alpha <= MAX_PRODUCT_OVERLAY_ALPHA) {
     return {
       overlay: true,
       confidence: clamp(0.5 + 0.5 * fit * Math.min(1, backgroundSpread / (2 * t.spread)), 0, 1),
@@ -80,7 +88,12 @@ export function classify(
     };
   }
   // Print stays inside the product; strokes that run on from the product onto the plain background lie over both.
-  if (share >= 0.15 && neutral && backgroundSpread >= t.spread / 3) {
+  if (
+    share >= 0.15 &&
+    neutral &&
+    backgroundSpread >= t.spread / 3 &&
+    a.model.alpha <= MAX_PRODUCT_OVERLAY_ALPHA
+  ) {
     return { overlay: true, confidence: clamp(0.4 + 0.4 * fit, 0, 1), reason: 'crosses the product edge' };
   }
   return { overlay: false, confidence: 0, reason: 'flat background on the product: could be print' };

@@ -131,7 +131,7 @@ export function fitBlend(m: Planes, b: Planes, all: Int32Array, noise: number): 
   const candidates = stride === 1 ? all : all.filter((_, j) => j % stride === 0);
   const n = candidates.length;
   if (n < 12) return null;
-  const weights = new Float32Array(n).fill(1);
+  const weights = initialWeights(m, b, candidates, noise);
   let slope = 1 - PRIOR_ALPHA;
   let intercept: [number, number, number] = [0, 0, 0];
   let residual = Number.POSITIVE_INFINITY;
@@ -189,7 +189,9 @@ export function fitBlend(m: Planes, b: Planes, all: Int32Array, noise: number): 
       rss += (weights[j]! * e) / 3;
     }
     residual = Math.sqrt(rss / wSum);
-    const scale = 4.685 * Math.max(noise, 1.4826 * medianOf(res));
+    // Scale from the pixels that currently carry the fit: texture outliers must not widen it.
+    const carried = res.filter((_, j) => weights[j]! > 0.5);
+    const scale = 4.685 * Math.max(noise, 1.4826 * medianOf(carried.length >= 12 ? carried : res));
     support = 0;
     for (let j = 0; j < n; j++) {
       const u = res[j]! / scale;
@@ -221,6 +223,49 @@ export function fitBlend(m: Planes, b: Planes, all: Int32Array, noise: number): 
     support,
     explained: dev > 0 ? 1 - left / dev : 0,
   };
+}
+
+/** Opacities and grey levels tried to start the fit (most marks are white, grey or black). */
+const START_ALPHAS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+const START_GREYS = [0, 64, 128, 192, 255];
+
+/**
+ * Starting weights: over a textured background most deviating pixels are texture, and a least-squares start
+ * would fit the texture. Each grey blend of a small grid is scored by how many candidates it explains within
+ * a few noise levels; the best one's inliers start with full weight, the rest with little.
+ */
+function initialWeights(m: Planes, b: Planes, candidates: Int32Array, noise: number): Float32Array {
+  const n = candidates.length;
+  const tol = 4 * noise;
+  let best = -1;
+  let bestA = 0;
+  let bestG = 0;
+  for (const a of START_ALPHAS)
+    for (const g of START_GREYS) {
+      let inliers = 0;
+      for (let j = 0; j < n; j++) {
+        const i = candidates[j]!;
+        let ok = true;
+        for (let k = 0; k < 3 && ok; k++) ok = Math.abs(m[k]![i]! - a * g - (1 - a) * b[k]![i]!) <= tol;
+        if (ok) inliers++;
+      }
+      if (inliers > best) {
+        best = inliers;
+        bestA = a;
+        bestG = g;
+      }
+    }
+  const weights = new Float32Array(n).fill(1);
+  // Without a clear winner (colour marks), start from plain least squares.
+  if (best < 0.2 * n) return weights;
+  for (let j = 0; j < n; j++) {
+    const i = candidates[j]!;
+    let e = 0;
+    for (let k = 0; k < 3; k++)
+      e = Math.max(e, Math.abs(m[k]![i]! - bestA * bestG - (1 - bestA) * b[k]![i]!));
+    weights[j] = e <= tol ? 1 : 0.02;
+  }
+  return weights;
 }
 
 /**
