@@ -1,0 +1,87 @@
+/**
+ * Time of `remove_watermark` per 1 MP image (issue 5 target: ≤ 300 ms on 2 cores):
+ *
+ *   npm run bench:wm -- [DIR] [--repeats N] [--params JSON]
+ *
+ * Every image of DIR (default: the synthetic watermark set's watermarked/ folder) is scaled to one megapixel
+ * (aspect kept), then run `repeats` times after one warm-up; the figure per image is the median wall time. The
+ * text detector's share is timed on its own. Run it on a quiet machine and note the load average it prints.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { loadConfig } from '../src/config.js';
+import { createModelProvider } from '../src/models/index.js';
+import { parseParams } from '../src/processors/index.js';
+import { removeWatermark } from '../src/processors/remove-watermark.js';
+import type { RawImage } from '../src/processors/types.js';
+import { textProbability } from '../src/processors/watermark/detect-text.js';
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { repeats: { type: 'string', default: '5' }, params: { type: 'string', default: '{}' } },
+});
+const dir = path.resolve(positionals[0] ?? '../shared/datasets/synthetic-watermarks/watermarked');
+const repeats = Number(flags.repeats);
+const MEGAPIXEL = 1_000_000;
+
+async function oneMegapixel(file: string): Promise<RawImage> {
+  const meta = await sharp(readFileSync(file)).metadata();
+  const scale = Math.sqrt(MEGAPIXEL / ((meta.width ?? 1) * (meta.height ?? 1)));
+  const { data, info } = await sharp(readFileSync(file))
+    .resize(Math.round((meta.width ?? 1) * scale), Math.round((meta.height ?? 1) * scale))
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 4 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function main(): Promise<void> {
+  const models = createModelProvider(loadConfig());
+  const params = parseParams(removeWatermark, JSON.parse(flags.params));
+  const files = readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+    .sort();
+  console.log(
+    `remove_watermark, ${files.length} images scaled to 1 MP, median of ${repeats} runs; load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const totals: number[] = [];
+  const detector: number[] = [];
+  for (const f of files) {
+    const image = await oneMegapixel(path.join(dir, f));
+    await removeWatermark.run(image, params, { maxSidePx: 100_000, models });
+    const runs: number[] = [];
+    const det: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      let t = performance.now();
+      await textProbability(image, models);
+      det.push(performance.now() - t);
+      t = performance.now();
+      const r = await removeWatermark.run(image, params, { maxSidePx: 100_000, models });
+      runs.push(performance.now() - t);
+      if (i === 0)
+        process.stdout.write(
+          `${f.padEnd(42)} ${image.width}×${image.height} regions ${String((r.metadata.regions as unknown[]).length).padStart(3)} `,
+        );
+    }
+    const ms = (median(runs) * MEGAPIXEL) / (image.width * image.height);
+    const dms = (median(det) * MEGAPIXEL) / (image.width * image.height);
+    totals.push(ms);
+    detector.push(dms);
+    console.log(`${ms.toFixed(0).padStart(6)} ms/MP (detector ${dms.toFixed(0)})`);
+  }
+  console.log(
+    `\nmedian ${median(totals).toFixed(0)} ms/MP, mean ${(totals.reduce((a, b) => a + b, 0) / totals.length).toFixed(0)}, max ${Math.max(...totals).toFixed(0)}; detector median ${median(detector).toFixed(0)} ms/MP; load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  await models.release();
+}
+
+await main();
