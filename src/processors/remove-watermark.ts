@@ -33,10 +33,18 @@ import {
   chroma,
   classify,
   plainBackground,
+  plausibleBlend,
+  type Thresholds,
   thresholdsFor,
   type Verdict,
 } from './watermark/classify-overlay.js';
-import { type Copy, copyOf, latticeOf, predictedCopies } from './watermark/detect-repetition.js';
+import {
+  type Copy,
+  copyOf,
+  latticeOf,
+  predictedAlong,
+  predictedCopies,
+} from './watermark/detect-repetition.js';
 import { textProbability, textRegions } from './watermark/detect-text.js';
 import { coverage } from './watermark/estimate-alpha.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
@@ -102,6 +110,10 @@ export const removeWatermark = defineProcessor({
       const verdict = classify(a, plain, image.width, thresholds);
       if (verdict.overlay) found.push({ analysis: a, verdict, region: i });
     });
+    // Repetition: two regions rejected only for want of evidence (a flat background, off the studio sweep) that
+    // share one blend are copies of one mark if stepping the offset between them finds a third copy there.
+    // Identical products side by side repeat their print too, but not a step further on.
+    if (found.length === 0) found = confirmedRepeats(image, regions, analyses, thresholds);
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
@@ -120,7 +132,7 @@ export const removeWatermark = defineProcessor({
     if (shared && found.length >= 2)
       found = found.map((f) => ({
         ...f,
-        analysis: refine(refine(f.analysis, false, shared), false, shared),
+        analysis: refine(f.analysis, false, shared),
       }));
     // Other text regions that the found mark's own blend explains are more of it (letters the detector split
     // off, copies over flat product areas); print of another colour or darkness is not explained and stays.
@@ -238,6 +250,50 @@ export const removeWatermark = defineProcessor({
     };
   },
 });
+
+function confirmedRepeats(
+  image: RawImage,
+  regions: Region[],
+  analyses: readonly (RegionAnalysis | null)[],
+  thresholds: Thresholds,
+): Found[] {
+  const candidates = analyses
+    .map((a, i) => ({ a, i }))
+    .filter((c): c is { a: RegionAnalysis; i: number } => c.a !== null && plausibleBlend(c.a, thresholds));
+  for (let p = 0; p < candidates.length; p++)
+    for (let q = p + 1; q < candidates.length; q++) {
+      const one = candidates[p]!;
+      const two = candidates[q]!;
+      const same =
+        Math.abs(one.a.model.alpha - two.a.model.alpha) < 0.06 &&
+        Math.max(...one.a.model.colour.map((c, k) => Math.abs(c - two.a.model.colour[k]!))) < 20 &&
+        chroma(one.a.model.colour) < 40;
+      const ratio = one.a.strokePixels / Math.max(1, two.a.strokePixels);
+      if (!same || ratio < 0.5 || ratio > 2) continue;
+      const first = copyOf(one.a, regions[one.i]!, image.width, image.height);
+      const second = copyOf(two.a, regions[two.i]!, image.width, image.height);
+      const shared = pooledModel([one.a, two.a]);
+      if (!first || !second || !shared) continue;
+      const v: [number, number] = [second.cx - first.cx, second.cy - first.cy];
+      const minStrokes = 0.3 * Math.min(one.a.strokePixels, two.a.strokePixels);
+      for (const region of predictedAlong(first, v, image.width, image.height)) {
+        // The shifted copy of the other one of the pair lands on it: skip regions overlapping either.
+        const cx = (region.box.x0 + region.box.x1) / 2;
+        const cy = (region.box.y0 + region.box.y1) / 2;
+        if ([first, second].some((c) => Math.hypot(c.cx - cx, c.cy - cy) < Math.hypot(...v) / 3)) continue;
+        const fit = explainWith(image, region, shared);
+        if (!fit || fit.explained < thresholds.explained || fit.analysis.strokePixels < minStrokes) continue;
+        regions.push(region);
+        const verdict: Verdict = { overlay: true, confidence: 0.6, reason: 'repeats on a lattice' };
+        return [
+          { analysis: one.a, verdict, region: one.i },
+          { analysis: two.a, verdict, region: two.i },
+          { analysis: fit.analysis, verdict, region: regions.length - 1 },
+        ];
+      }
+    }
+  return [];
+}
 
 /**
  * How much of the marks is still there, measured on the output: the mean coverage the same blend model finds

@@ -114,6 +114,24 @@ export function predictedCopies(
   return out;
 }
 
+/**
+ * Where a third copy may be, given two: the offset `v` between them is a lattice vector, so is any multiple,
+ * and (when the copies are not neighbours) so may be v/2, v/3 or v/4. Returns the first copy's region shifted
+ * by the fractions j·v/d between the two, then by k·v (k = −1, 2, −2).
+ */
+export function predictedAlong(copy: Copy, v: Vector, width: number, height: number): Region[] {
+  const steps: number[] = [];
+  for (const d of [2, 3, 4])
+    for (let j = 1; j < d; j++) if (!steps.some((t) => Math.abs(t - j / d) < 1e-6)) steps.push(j / d);
+  steps.push(-1, 2, -2);
+  const out: Region[] = [];
+  for (const k of steps) {
+    const shifted = shiftRegion(copy.region, Math.round(k * v[0]), Math.round(k * v[1]), width, height);
+    if (shifted) out.push(shifted);
+  }
+  return out;
+}
+
 function shiftRegion(region: Region, dx: number, dy: number, width: number, height: number): Region | null {
   const b = region.box;
   const box: Box = {

@@ -32,6 +32,10 @@ export interface BlendModel {
   readonly explained: number;
 }
 
+/** Coverage above which a pixel counts as part of a stroke. */
+const STROKE_COVERAGE = 0.4;
+/** Width of the anti-aliased (and JPEG-smeared) rim around strokes that keeps its measured coverage. */
+const RIM_PX = 2;
 /** Pixels a blend is fitted on at most (a strided sample of the candidates). */
 const MAX_FIT_PIXELS = 3000;
 /** Opacity assumed when the background is flat and the fit cannot tell α from colour. */
@@ -358,14 +362,14 @@ export function shapeCoverage(
 ): Float32Array {
   const n = s.length;
   const strokes = new Uint8Array(n);
-  for (let i = 0; i < n; i++) strokes[i] = s[i]! > 0.5 ? 1 : 0;
+  for (let i = 0; i < n; i++) strokes[i] = s[i]! > STROKE_COVERAGE ? 1 : 0;
   // Opening by the thinnest stroke drops isolated texture specks; dilating back restores the strokes.
   const rOpen = Math.max(0, Math.floor((minStroke - 1) / 2));
   const opened = rOpen > 0 ? dilate(erode(strokes, width, height, rOpen), width, height, rOpen) : strokes;
   const kept = new Uint8Array(n);
   for (let i = 0; i < n; i++) kept[i] = opened[i]! & strokes[i]!;
   const core = erode(kept, width, height, 1);
-  const rim = dilate(kept, width, height, 1);
+  const rim = dilate(kept, width, height, RIM_PX);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     if (core[i]) out[i] = 1;
