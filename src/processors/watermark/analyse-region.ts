@@ -100,7 +100,8 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
     minStroke,
   };
   // Strokes from the first background, then the background again from the pixels around the strokes, twice.
-  return refine(refine(first, !given), !given);
+  // With a given blend one pass settles the strokes; a fitted one needs two (the fit moves with the strokes).
+  return given ? refine(first, false) : refine(refine(first, true), true);
 }
 
 /**
