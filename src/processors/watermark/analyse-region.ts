@@ -43,6 +43,23 @@ export interface RegionAnalysis {
 /** JPEG-level noise we never try to explain, in 8-bit levels. */
 export const NOISE_LEVELS = 2;
 
+/** Pixels kept around a region after its background is measured (the anti-aliased rim and the fill's reach). */
+const INNER_MARGIN_PX = 8;
+
+/** The part `inner` of planes that cover `outer` (`width` wide). */
+function subCrop(planes: Planes, width: number, outer: Box, inner: Box): Planes {
+  const w = inner.x1 - inner.x0;
+  const h = inner.y1 - inner.y0;
+  return planes.map((p) => {
+    const out = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      const from = (y + inner.y0 - outer.y0) * width + inner.x0 - outer.x0;
+      out.set(p.subarray(from, from + w), y * w);
+    }
+    return out;
+  }) as Planes;
+}
+
 export function cropPlanes(image: RawImage, box: Box): Planes {
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
@@ -80,23 +97,35 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
       regionMask[(y - box.y0) * w + (x - box.x0)] =
         region.mask[(y - region.box.y0) * rw + (x - region.box.x0)]!;
 
-  const m = cropPlanes(image, box);
-  const background = medianBackground(m, w, h, radius);
+  const wide = cropPlanes(image, box);
+  const wideBackground = medianBackground(wide, w, h, radius);
+  // The median needed the context around the region; everything after works on the region and a small rim.
+  const inner: Box = {
+    x0: Math.max(box.x0, region.box.x0 - INNER_MARGIN_PX),
+    y0: Math.max(box.y0, region.box.y0 - INNER_MARGIN_PX),
+    x1: Math.min(box.x1, region.box.x1 + INNER_MARGIN_PX),
+    y1: Math.min(box.y1, region.box.y1 + INNER_MARGIN_PX),
+  };
+  const m = subCrop(wide, w, box, inner);
+  const background = subCrop(wideBackground, w, box, inner);
+  const mask = Uint8Array.from(subCrop([Float32Array.from(regionMask), wide[1], wide[2]], w, box, inner)[0]);
+  const iw = inner.x1 - inner.x0;
+  const ih = inner.y1 - inner.y0;
   const model =
-    given ?? fitBlend(m, background, deviating(m, background, regionMask, 4 * NOISE_LEVELS), NOISE_LEVELS);
+    given ?? fitBlend(m, background, deviating(m, background, mask, 4 * NOISE_LEVELS), NOISE_LEVELS);
   if (!model || model.alpha < 0.03) return null;
 
   const minStroke = Math.max(1, Math.round(region.textHeight / 40));
   const first: RegionAnalysis = {
-    box,
-    width: w,
-    height: h,
+    box: inner,
+    width: iw,
+    height: ih,
     pixels: m,
     background,
     model,
-    coverage: shapeCoverage(coverage(m, background, model, regionMask, NOISE_LEVELS), w, h, minStroke),
+    coverage: shapeCoverage(coverage(m, background, model, mask, NOISE_LEVELS), iw, ih, minStroke),
     strokePixels: 0,
-    regionMask,
+    regionMask: mask,
     minStroke,
   };
   // Strokes from the first background, then the background again from the pixels around the strokes, twice.
