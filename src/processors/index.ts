@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { MediaStudioError } from '../errors.js';
 import { type OperationName, operationNames } from '../schemas/vocabulary.js';
 import { crop } from './crop.js';
+import { removeBackground } from './remove-background.js';
 import { generateBackground } from './generate-background.js';
 import { removeWatermark } from './remove-watermark.js';
 import { replaceBackground } from './replace-background.js';
@@ -16,6 +17,7 @@ import type { JsonValue, Processor } from './types.js';
 
 /** Operations available in this build; the others in `operationNames` are known but not implemented yet. */
 export const processors = {
+  remove_background: removeBackground,
   resize,
   crop,
   replace_background: replaceBackground,

@@ -1,0 +1,129 @@
+/**
+ * The watermark helpers on images made in code, where the truth is known exactly: the blend fit recovers
+ * opacity and colour, un-blending restores the pixels under a mark, exemplar inpainting continues texture
+ * where a diffusion fill smears it, and the lattice of a tiled mark is found from its copies.
+ */
+import { describe, expect, it } from 'vitest';
+import { diffusionFill } from '../../bench/watermark/naive.js';
+import type { RawImage } from '../../src/processors/types.js';
+import { analyseRegion } from '../../src/processors/watermark/analyse-region.js';
+import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
+import { fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
+import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
+import { unblendInto } from '../../src/processors/watermark/unblend.js';
+import { paint } from '../helpers/synthetic-images.js';
+
+/** A smooth photo-like background: gradients in each channel. */
+const background = (w: number, h: number) =>
+  paint(w, h, (x, y) => [40 + Math.round((180 * x) / w), 60 + Math.round((150 * y) / h), 120, 255]);
+
+/** Blends a bar pattern (strokes 6 px wide) of `colour` at `alpha` into the image; returns the stroke mask. */
+function blendBars(
+  image: RawImage,
+  alpha: number,
+  colour: [number, number, number],
+  box: [number, number, number, number],
+) {
+  const mask = new Uint8Array(image.width * image.height);
+  const [x0, y0, x1, y1] = box;
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      if ((x - x0) % 14 >= 6) continue;
+      const i = y * image.width + x;
+      mask[i] = 1;
+      for (let k = 0; k < 3; k++)
+        image.data[i * 4 + k] = Math.round(alpha * colour[k]! + (1 - alpha) * image.data[i * 4 + k]!);
+    }
+  return mask;
+}
+
+function psnrOn(a: RawImage, b: RawImage, mask: Uint8Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    for (let k = 0; k < 3; k++) sum += (a.data[i * 4 + k]! - b.data[i * 4 + k]!) ** 2;
+    n += 3;
+  }
+  return sum === 0 ? 99 : 10 * Math.log10((255 * 255 * n) / sum);
+}
+
+describe('fitBlend', () => {
+  it('recovers opacity and colour from pixels over a changing background', () => {
+    const n = 2000;
+    const b: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    const m: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < 3; k++) {
+        b[k]![i] = (i * (k + 3) * 7) % 256;
+        m[k]![i] = 0.3 * 250 + 0.7 * b[k]![i]!;
+      }
+    const model = fitBlend(
+      m,
+      b,
+      Int32Array.from({ length: n }, (_, i) => i),
+      2,
+    )!;
+    expect(model.alpha).toBeCloseTo(0.3, 2);
+    for (const c of model.colour) expect(c).toBeCloseTo(250, 0);
+    expect(model.explained).toBeGreaterThan(0.99);
+  });
+});
+
+describe('analyseRegion + unblendInto', () => {
+  it('restores the background under a semi-transparent white mark to within noise', () => {
+    const clean = background(240, 120);
+    const marked: RawImage = { ...clean, data: Buffer.from(clean.data) };
+    const mask = blendBars(marked, 0.35, [255, 255, 255], [30, 40, 210, 80]);
+    const region = {
+      box: { x0: 20, y0: 30, x1: 220, y1: 90 },
+      mask: new Uint8Array(200 * 60).fill(1),
+      textHeight: 40,
+    };
+    const analysis = analyseRegion(marked, region)!;
+    expect(analysis.model.alpha).toBeCloseTo(0.35, 1);
+    const out = Buffer.from(marked.data);
+    unblendInto(out, marked, analysis, 0.88);
+    const restored = { ...marked, data: out };
+    expect(psnrOn(marked, clean, mask)).toBeLessThan(20);
+    expect(psnrOn(restored, clean, mask)).toBeGreaterThan(35);
+  });
+});
+
+describe('inpaintPatch', () => {
+  it('continues a stripe texture into a hole, where a diffusion fill smears it', () => {
+    const stripes = paint(120, 120, (x) => (x % 8 < 4 ? [30, 30, 30, 255] : [220, 220, 220, 255]));
+    const hole = new Uint8Array(120 * 120);
+    for (let y = 50; y < 66; y++) for (let x = 50; x < 66; x++) hole[y * 120 + x] = 1;
+    const patched = Buffer.from(stripes.data);
+    for (let i = 0; i < hole.length; i++) if (hole[i]) patched.fill(128, i * 4, i * 4 + 3);
+    const diffused = diffusionFill(Buffer.from(patched), 120, 120, hole);
+    const filled = inpaintPatch(
+      patched,
+      120,
+      120,
+      hole,
+      { x0: 50, y0: 50, x1: 66, y1: 66 },
+      { radius: 3, searchRadius: 40 },
+    );
+    expect(filled).toBe(256);
+    const ours = psnrOn({ ...stripes, data: patched }, stripes, hole);
+    const naive = psnrOn({ ...stripes, data: diffused }, stripes, hole);
+    expect(ours).toBeGreaterThan(30);
+    expect(ours).toBeGreaterThan(naive + 15);
+  });
+});
+
+describe('latticeOf', () => {
+  it('finds the two vectors of a tiled mark from some of its copies', () => {
+    const region = { box: { x0: 0, y0: 0, x1: 1, y1: 1 }, mask: new Uint8Array(1), textHeight: 30 };
+    const copies: Copy[] = [];
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 3; j++)
+        if ((i + j) % 3 !== 1) copies.push({ cx: 100 + 220 * i + 40 * j, cy: 80 + 150 * j, region });
+    const lattice = latticeOf(copies, 10)!;
+    const lengths = lattice.map((v) => Math.hypot(v[0], v[1])).sort((a, b) => a - b);
+    expect(lengths[0]).toBeCloseTo(Math.hypot(40, 150), 0);
+    expect(lengths[1]).toBeCloseTo(220, 0);
+  });
+});
