@@ -1,0 +1,205 @@
+/**
+ * From model maps to the cut-out's alpha at full resolution, in three steps:
+ *  1. at the model's resolution: fuse the two models' opinions, keep the subject's regions, fill the holes
+ *     the models are unsure about (mask-refine.ts);
+ *  2. up to full resolution, then edges snapped to the photo's colour edges with the fast guided filter,
+ *     only inside a band around the mask's edge, so interiors stay solid and backgrounds stay clean;
+ *  3. with `alpha_matting`, the seed's trimap semantics: where the mask is above the foreground threshold
+ *     the pixel is subject, below the background threshold it is background, and the rest (grown by
+ *     `erode` px, as rembg does) is left to the guided filter, which then decides more of the edge.
+ * Pure and synchronous: no models, no I/O; the processor hands in the maps.
+ */
+
+import { fadeGhosts, fillUnsureHoles, fuseOpinions, selectSubject } from './mask-refine.js';
+import { boxMean, type FloatMap, resizeBilinear } from './matting/float-map.js';
+import { applyGuided, guidedCoefficients, guideFromPixels } from './matting/guided-filter.js';
+
+export interface AlphaOptions {
+  /** Trimap thresholds on 0..1 (the seed's 240/255 and 10/255), only with `matting`. */
+  readonly matting: { readonly foreground: number; readonly background: number } | null;
+  /** Overrides of the tuned constants, for ablations in bench/ (never set by the processor). */
+  readonly tuning?: Partial<Tuning>;
+}
+
+export interface AlphaResult {
+  /** 0..1 per pixel at the image's size. */
+  readonly alpha: Float32Array;
+  readonly regions: number;
+  readonly keptRegions: number;
+  readonly filledHoles: number;
+  /** Milliseconds per step. */
+  readonly timings: { select: number; refine: number };
+}
+
+/** Tuned on ../shared/datasets/product-composites and fg-masks (see docs/models.md and bench/eval-bg.ts). */
+export const TUNING = {
+  /** Weight of the second model where the first is undecided (mask-refine.ts fuseOpinions). */
+  fuseStrength: 1,
+  selection: {
+    coreThreshold: 0.5,
+    extentThreshold: 0.1,
+    keepRatio: 0.3,
+    minAreaFraction: 0.002,
+    agreementWeight: 1,
+    centreWeight: 0,
+    erode: 0,
+  },
+  /** A hole is filled when the main model gives it at least this mean … */
+  holeMainMean: 0.1,
+  /** … and either model at least this. */
+  holeEitherMean: 0.4,
+  /** Faint alpha farther than this (map px) from the solid subject is faded out (0: off). */
+  ghostRadius: 32,
+  /** Dilation (map px) of the kept regions before masking, so their soft rims survive. */
+  keepDilation: 3,
+  /** Guided filter at about this many px on the long side, radius and ε there. */
+  guideSide: 1024,
+  guideRadius: 4,
+  guideEps: 1e-3,
+  /** Half-width of the edge band the guided filter may change, in guide px (0: no edge refinement). */
+  bandRadius: 6,
+};
+export type Tuning = typeof TUNING;
+
+const now = () => performance.now();
+
+/**
+ * `main` is the primary model's map, `second` (optional) another model's (any size; resized to `main`).
+ * `pixels` is the full-resolution image (interleaved, `channels` per pixel).
+ */
+export function computeAlpha(
+  main: FloatMap,
+  second: FloatMap | null,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  options: AlphaOptions,
+): AlphaResult {
+  const T: Tuning = { ...TUNING, ...options.tuning };
+  let t = now();
+  const { width: mw, height: mh } = main;
+  const q = second ? resizeBilinear(second, mw, mh).data : undefined;
+  const p = q ? fuseOpinions(main.data, q, T.fuseStrength) : main.data.slice();
+  const selection = selectSubject(
+    { data: p, width: mw, height: mh },
+    q,
+    q ? T.selection : { ...T.selection, agreementWeight: 0 },
+  );
+  const keepFloat = new Float32Array(selection.keep.length);
+  for (let i = 0; i < keepFloat.length; i++) keepFloat[i] = selection.keep[i]!;
+  const near = boxMean(keepFloat, mw, mh, T.keepDilation);
+  const mask = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i++) mask[i] = near[i]! > 0 ? p[i]! : 0;
+  const inside = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) inside[i] = mask[i]! >= 0.5 ? 1 : 0;
+  const either = q ? Float32Array.from(mask, (v, i) => Math.max(v, q[i]!)) : mask;
+  const filledHoles = fillUnsureHoles(mask, either, mw, mh, inside, T.holeMainMean, T.holeEitherMean);
+  if (T.ghostRadius > 0) fadeGhosts(mask, mw, mh, T.ghostRadius);
+  const select = now() - t;
+
+  t = now();
+  const alpha = refineEdges(
+    { data: mask, width: mw, height: mh },
+    pixels,
+    width,
+    height,
+    channels,
+    options,
+    T,
+  );
+  const refine = now() - t;
+  return {
+    alpha,
+    regions: selection.regions,
+    keptRegions: selection.kept,
+    filledHoles,
+    timings: { select, refine },
+  };
+}
+
+/** Step 2 and 3: full-resolution alpha from the model-resolution mask. */
+function refineEdges(
+  mask: FloatMap,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  options: AlphaOptions,
+  T: Tuning,
+): Float32Array {
+  if (T.bandRadius === 0 && !options.matting) return resizeBilinear(mask, width, height).data;
+  // The guided filter is fitted at about guideSide px (never above the image's own size) …
+  const scale = Math.min(1, T.guideSide / Math.max(width, height));
+  const gw = Math.max(1, Math.round(width * scale));
+  const gh = Math.max(1, Math.round(height * scale));
+  const low = resizeBilinear(mask, gw, gh).data;
+  const guide = guideFromPixels(downsample(pixels, width, height, channels, gw, gh), gw, gh, 3);
+  // … inside the band where the mask changes (or, with matting, where the trimap is unknown).
+  const band = new Float32Array(gw * gh);
+  if (options.matting) {
+    const { foreground, background } = options.matting;
+    for (let i = 0; i < band.length; i++) band[i] = low[i]! < foreground && low[i]! > background ? 1 : 0;
+  } else {
+    for (let i = 0; i < band.length; i++) band[i] = low[i]! >= 0.5 ? 1 : 0;
+    const m = boxMean(band, gw, gh, T.bandRadius);
+    for (let i = 0; i < band.length; i++) band[i] = m[i]! > 0 && m[i]! < 1 ? 1 : 0;
+  }
+  const coefficients = guidedCoefficients(guide, low, T.guideRadius, T.guideEps);
+  const refined = applyGuided(coefficients, pixels, width, height, channels);
+  const bandFull = resizeBilinear({ data: band, width: gw, height: gh }, width, height).data;
+  const base = resizeBilinear(mask, width, height).data;
+  const alpha = new Float32Array(width * height);
+  for (let i = 0; i < alpha.length; i++) {
+    const w = bandFull[i]!;
+    alpha[i] = w > 0 ? base[i]! + (refined[i]! - base[i]!) * w : base[i]!;
+  }
+  return alpha;
+}
+
+/** Box-averaged downsampling of interleaved 8-bit pixels to RGB (first three channels). */
+function downsample(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  tw: number,
+  th: number,
+): Uint8Array {
+  const out = new Uint8Array(tw * th * 3);
+  if (tw === width && th === height) {
+    for (let i = 0, j = 0; i < tw * th; i++, j += channels) {
+      out[i * 3] = pixels[j]!;
+      out[i * 3 + 1] = pixels[j + 1]!;
+      out[i * 3 + 2] = pixels[j + 2]!;
+    }
+    return out;
+  }
+  const sx = width / tw;
+  const sy = height / th;
+  for (let y = 0; y < th; y++) {
+    const y0 = Math.floor(y * sy);
+    const y1 = Math.max(y0 + 1, Math.floor((y + 1) * sy));
+    for (let x = 0; x < tw; x++) {
+      const x0 = Math.floor(x * sx);
+      const x1 = Math.max(x0 + 1, Math.floor((x + 1) * sx));
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let yy = y0; yy < y1; yy++) {
+        for (let xx = x0; xx < x1; xx++) {
+          const j = (yy * width + xx) * channels;
+          r += pixels[j]!;
+          g += pixels[j + 1]!;
+          b += pixels[j + 2]!;
+        }
+      }
+      const n = (y1 - y0) * (x1 - x0);
+      const o = (y * tw + x) * 3;
+      out[o] = Math.round(r / n);
+      out[o + 1] = Math.round(g / n);
+      out[o + 2] = Math.round(b / n);
+    }
+  }
+  return out;
+}
