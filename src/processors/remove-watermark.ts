@@ -79,8 +79,8 @@ export type RemoveWatermarkParams = z.output<typeof removeWatermarkParams>;
  */
 const SHARED_BLEND_SLACK = 0.05;
 
-/** Opacity above which a pixel is inpainted rather than un-blended (1/(1−α) would amplify noise ×8). */
-const MAX_UNBLEND_ALPHA = 0.88;
+/** Opacity above which a pixel is inpainted rather than un-blended (1/(1−α) would amplify the noise over ×4). */
+const MAX_UNBLEND_ALPHA = 0.75;
 
 interface Found {
   readonly analysis: RegionAnalysis;
