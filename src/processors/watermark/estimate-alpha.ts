@@ -13,7 +13,7 @@
  * 3. the coverage `s ∈ [0, 1]` of each pixel (the glyph's anti-aliasing), by projecting `m − B` on `c − B`:
  *    per-pixel opacity is `α·s`. Stroke interiors are snapped to full coverage, where rendering puts them.
  */
-import { boxBlur, clamp, dilate, erode } from './raster.js';
+import { clamp, dilate, erode } from './raster.js';
 
 export type Planes = [Float32Array, Float32Array, Float32Array];
 
@@ -45,7 +45,7 @@ const PRIOR_SPREAD = 6;
 
 /** Median of each channel over a (2r+1)² window, computed at 1/`factor` resolution and scaled back. */
 export function medianBackground(planes: Planes, width: number, height: number, radius: number): Planes {
-  const factor = Math.max(1, Math.floor(radius / 6));
+  const factor = Math.max(1, Math.floor(radius / 4));
   const r = Math.max(1, Math.round(radius / factor));
   const sw = Math.ceil(width / factor);
   const sh = Math.ceil(height / factor);
@@ -379,30 +379,45 @@ export function shapeCoverage(
 }
 
 /**
- * Background under known strokes, filled from the unmarked pixels around them (normalised box filter of
- * radius `r`, widened where a stroke is thicker than the window).
+ * Background under known strokes, filled from the unmarked pixels around them: the mean of the free pixels in
+ * a (2r+1)² window, widened ×4 (then ×16) where a stroke is thicker than the window. Summed-area tables make
+ * every window O(1), so only the marked pixels cost anything.
  */
 export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: number, r: number): Planes {
-  const free = new Float32Array(marked.length);
-  for (let i = 0; i < free.length; i++) free[i] = marked[i] ? 0 : 1;
   const out = m.map((p) => p.slice()) as Planes;
-  // A wider window for pixels the first one saw no free pixel around (thick strokes), then wider still.
-  let todo = 0;
-  for (let i = 0; i < marked.length; i++) if (marked[i]) todo++;
-  const done = new Uint8Array(marked.length);
-  for (let radius = r; todo > 0 && radius <= 16 * r; radius *= 4) {
-    const weight = boxBlur(free, width, height, radius);
-    const sums = m.map((p) => {
-      const masked = new Float32Array(p.length);
-      for (let i = 0; i < p.length; i++) masked[i] = p[i]! * free[i]!;
-      return boxBlur(masked, width, height, radius);
-    });
-    for (let i = 0; i < free.length; i++) {
-      if (!marked[i] || done[i] || weight[i]! <= 1e-3) continue;
-      for (let k = 0; k < 3; k++) out[k]![i] = sums[k]![i]! / weight[i]!;
-      done[i] = 1;
-      todo--;
+  const w1 = width + 1;
+  const free = new Float64Array(w1 * (height + 1));
+  const sums = [0, 1, 2].map(() => new Float64Array(w1 * (height + 1)));
+  for (let y = 0; y < height; y++) {
+    let rowFree = 0;
+    const rowSum = [0, 0, 0];
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const j = (y + 1) * w1 + x + 1;
+      if (!marked[i]) {
+        rowFree++;
+        for (let k = 0; k < 3; k++) rowSum[k]! += m[k]![i]!;
+      }
+      free[j] = free[j - w1]! + rowFree;
+      for (let k = 0; k < 3; k++) sums[k]![j] = sums[k]![j - w1]! + rowSum[k]!;
     }
   }
+  const area = (t: Float64Array, x0: number, y0: number, x1: number, y1: number) =>
+    t[y1 * w1 + x1]! - t[y0 * w1 + x1]! - t[y1 * w1 + x0]! + t[y0 * w1 + x0]!;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!marked[i]) continue;
+      for (let radius = r; radius <= 16 * r; radius *= 4) {
+        const x0 = Math.max(0, x - radius);
+        const y0 = Math.max(0, y - radius);
+        const x1 = Math.min(width, x + radius + 1);
+        const y1 = Math.min(height, y + radius + 1);
+        const n = area(free, x0, y0, x1, y1);
+        if (n < 1) continue;
+        for (let k = 0; k < 3; k++) out[k]![i] = area(sums[k]!, x0, y0, x1, y1) / n;
+        break;
+      }
+    }
   return out;
 }

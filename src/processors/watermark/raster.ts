@@ -1,8 +1,7 @@
 /**
- * Small raster tools the watermark helpers share: float planes from RGBA, box filters, binary morphology and
- * connected components. Plain typed-array loops, O(pixels) each, no allocation per pixel.
+ * Small raster tools the watermark helpers share: binary morphology, connected components and mask scaling.
+ * Plain typed-array loops, O(pixels) each, no allocation per pixel.
  */
-import type { RawImage } from '../types.js';
 
 /** Half-open pixel box. */
 export interface Box {
@@ -15,56 +14,6 @@ export interface Box {
 export interface Component {
   readonly area: number;
   readonly box: Box;
-}
-
-/** Three float planes (R, G, B) of an RGBA image. */
-export function rgbPlanes(image: RawImage): [Float32Array, Float32Array, Float32Array] {
-  const n = image.width * image.height;
-  const r = new Float32Array(n);
-  const g = new Float32Array(n);
-  const b = new Float32Array(n);
-  const d = image.data;
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    r[i] = d[j]!;
-    g[i] = d[j + 1]!;
-    b[i] = d[j + 2]!;
-  }
-  return [r, g, b];
-}
-
-/** Luma (BT.601) of an RGBA image. */
-export function lumaPlane(image: RawImage): Float32Array {
-  const n = image.width * image.height;
-  const y = new Float32Array(n);
-  const d = image.data;
-  for (let i = 0, j = 0; i < n; i++, j += 4) y[i] = 0.299 * d[j]! + 0.587 * d[j + 1]! + 0.114 * d[j + 2]!;
-  return y;
-}
-
-/** Mean over a (2r+1)² window, edges clamped; separable running sums. */
-export function boxBlur(src: Float32Array, width: number, height: number, r: number): Float32Array {
-  if (r <= 0) return src.slice();
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  const size = 2 * r + 1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let acc = 0;
-    for (let k = -r; k <= r; k++) acc += src[row + clamp(k, 0, width - 1)]!;
-    for (let x = 0; x < width; x++) {
-      tmp[row + x] = acc / size;
-      acc += src[row + Math.min(width - 1, x + r + 1)]! - src[row + Math.max(0, x - r)]!;
-    }
-  }
-  for (let x = 0; x < width; x++) {
-    let acc = 0;
-    for (let k = -r; k <= r; k++) acc += tmp[clamp(k, 0, height - 1) * width + x]!;
-    for (let y = 0; y < height; y++) {
-      out[y * width + x] = acc / size;
-      acc += tmp[Math.min(height - 1, y + r + 1) * width + x]! - tmp[Math.max(0, y - r) * width + x]!;
-    }
-  }
-  return out;
 }
 
 /** Binary dilation by a square of radius r (separable running count). */
