@@ -107,7 +107,7 @@ export const removeWatermark = defineProcessor({
     let found: Found[] = [];
     analyses.forEach((a, i) => {
       if (!a) return;
-      const verdict = classify(a, plain, image.width, thresholds);
+      const verdict = classify(a, plain, image.width, image.height, thresholds);
       if (verdict.overlay) found.push({ analysis: a, verdict, region: i });
     });
     // Repetition: two regions rejected only for want of evidence (a flat background, off the studio sweep) that

@@ -11,6 +11,7 @@
  * | flat B, strokes on the plain background    | overlay if neutral-coloured             |
  * | strokes partly on the plain background     | overlay if neutral (crosses the edge)   |
  * | flat B, same (α, c) as other overlays      | overlay (repetition)                    |
+ * | small neutral text in a corner of the image | overlay (a credit, not print)           |
  * | flat B on the product, or blend misfits    | print: untouched                        |
  */
 import type { RawImage } from '../types.js';
@@ -65,6 +66,7 @@ export function classify(
   a: RegionAnalysis,
   plainBackground: Uint8Array | null,
   width: number,
+  height: number,
   t: Thresholds,
 ): Verdict {
   if (!plausibleBlend(a, t)) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
@@ -96,7 +98,39 @@ export function classify(
   ) {
     return { overlay: true, confidence: clamp(0.4 + 0.4 * fit, 0, 1), reason: 'crosses the product edge' };
   }
+  // A small, neutral line of text tucked into a corner is a credit (a name, a URL), not the product's print:
+  // product photos centre the product.
+  if (neutral && inCorner(a, width, height)) {
+    return { overlay: true, confidence: clamp(0.4 + 0.4 * fit, 0, 1), reason: 'small mark in a corner' };
+  }
   return { overlay: false, confidence: 0, reason: 'flat background on the product: could be print' };
+}
+
+/** Share of the image's width and height within which a region counts as in a corner. */
+const CORNER_SHARE = 0.12;
+/** Largest share of the image a corner credit covers. */
+const CORNER_MAX_AREA = 0.04;
+
+/** The region's strokes lie within CORNER_SHARE of two adjacent edges and cover little of the image. */
+function inCorner(a: RegionAnalysis, width: number, height: number): boolean {
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      if (a.coverage[y * a.width + x]! <= 0.5) continue;
+      x0 = Math.min(x0, x + a.box.x0);
+      y0 = Math.min(y0, y + a.box.y0);
+      x1 = Math.max(x1, x + a.box.x0 + 1);
+      y1 = Math.max(y1, y + a.box.y0 + 1);
+    }
+  if (x1 <= x0 || (x1 - x0) * (y1 - y0) > CORNER_MAX_AREA * width * height) return false;
+  const nearLeft = x0 < CORNER_SHARE * width;
+  const nearRight = x1 > (1 - CORNER_SHARE) * width;
+  const nearTop = y0 < CORNER_SHARE * height;
+  const nearBottom = y1 > (1 - CORNER_SHARE) * height;
+  return (nearLeft || nearRight) && (nearTop || nearBottom);
 }
 
 function shareOnBackground(a: RegionAnalysis, plain: Uint8Array, width: number): number {
