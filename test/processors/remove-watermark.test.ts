@@ -7,7 +7,7 @@
  * they catch a regression, not noise; the 40 dB outside bound is the issue's rule, never relaxed.
  * The model comes from the registry package once, then from the cache.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IDENTICAL_DB, scoreRemoval } from '../../bench/watermark/metrics.js';
@@ -84,6 +84,15 @@ describe('remove_watermark', () => {
     expect(result.metadata.watermark_detected).toBe(false);
     expect(scoreRemoval(input, result.image, null, null).outsideDb).toBe(IDENTICAL_DB);
   });
+
+  it.each(readdirSync(datasetFile('product-composites', 'images')).filter((f) => f.endsWith('.jpg')))(
+    'returns the clean product photo %s (brand print on photo, solid and sweep backgrounds) unchanged',
+    async (file) => {
+      const input = await decode(datasetFile('product-composites', 'images', file));
+      const result = await removeFrom(input);
+      expect(result.image).toBe(input);
+    },
+  );
 
   it('leaves a watch display and its printed bezel text alone', async () => {
     // The LCD digits fit a dense dark blend; print must not be taken for an overlay.
