@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { MediaStudioError } from '../errors.js';
 import { type OperationName, operationNames } from '../schemas/vocabulary.js';
 import { crop } from './crop.js';
+import { enhance } from './enhance.js';
 import { generateBackground } from './generate-background.js';
 import { removeBackground } from './remove-background.js';
 import { removeWatermark } from './remove-watermark.js';
@@ -21,6 +22,7 @@ export const processors = {
   resize,
   crop,
   replace_background: replaceBackground,
+  enhance,
   remove_watermark: removeWatermark,
   generate_background: generateBackground,
 } as const satisfies Partial<Record<OperationName, Processor>>;
