@@ -168,6 +168,10 @@ function summarise(rows: { c: Case; ours: WatermarkScore; naive: WatermarkScore 
     );
   };
   console.log('');
+  console.log(
+    '"outside" is PSNR(out, in) outside the grown mask; for a marked image without a mask (real stock previews)\n' +
+      'it covers the whole image, so there it measures how much was changed, mark included, not damage.',
+  );
   for (const kind of [...new Set(rows.map((r) => r.c.kind))])
     line(
       kind,
