@@ -127,7 +127,7 @@ describe.skipIf(!s)('model-backed operations as pipeline stages', () => {
     const { details } = await run('/marked.jpg', [{ type: 'remove_watermark' }], 'jpeg');
     const step = details?.steps[0];
     expect(step).toMatchObject({ operation: 'remove_watermark', status: 'completed' });
-    const regions = (step?.metadata as { regions?: unknown[] }).regions ?? [];
+    const regions = (step?.metadata as { regions?: unknown[] } | null | undefined)?.regions ?? [];
     expect(regions.length).toBeGreaterThan(0);
   });
 
