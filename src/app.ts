@@ -27,7 +27,7 @@ import { createModelProvider } from './models/index.js';
 import type { ModelProvider } from './models/model-provider.js';
 import type { RequestedEvent, StageEvent } from './schemas/events.js';
 import { type StageRole, stageRoles } from './schemas/vocabulary.js';
-import { S3Store } from './storage/s3-store.js';
+import { type S3Store, s3StoreFromConfig } from './storage/s3-store.js';
 import { createTopology } from './topology.js';
 
 export const VERSION = '0.1.0';
@@ -57,15 +57,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const metrics = createMetrics();
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger: log });
   const codec = EventCodec.connect(config.SCHEMA_REGISTRY_URL, topology);
-  const store = new S3Store({
-    bucket: config.S3_BUCKET,
-    region: config.S3_REGION,
-    endpoint: config.S3_ENDPOINT,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-    publicBaseUrl: config.CDN_BASE_URL,
-  });
+  const store = s3StoreFromConfig(config);
   const models = createModelProvider(config, (m) => log.info(m));
   // OpenAI backgrounds only with a key; the stage runner does the retrying, so the SDK does none.
   const backgrounds = createBackgroundSource(config);

@@ -22,7 +22,7 @@ import {
   toOperationSpecs,
   validatePlan,
 } from './job-plan.js';
-import { eventFromRecord, failedEvent, type JobRef, messageKey } from './processed-event.js';
+import { eventFromRecord, failedEvent, type JobRef, jobRef, messageKey } from './processed-event.js';
 import type { StageHandler } from './stage-handler.js';
 
 export interface IngestDeps {
@@ -87,12 +87,7 @@ export function createIngest(deps: IngestDeps): StageHandler<RequestedEvent> {
 
       const first = plan[0];
       const next: StageEvent = {
-        jobId: job.jobId,
-        requestId: job.requestId,
-        storeId: job.storeId,
-        productId: job.productId,
-        sourceUrl: job.sourceUrl,
-        pipelineVersion: job.pipelineVersion,
+        ...jobRef(job),
         plan: toOperationSpecs(plan),
         step: 0,
         inputKey,

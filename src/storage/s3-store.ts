@@ -7,6 +7,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import type { Config } from '../config.js';
 import { MediaStudioError } from '../errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.js';
 
@@ -19,6 +20,19 @@ export interface S3StoreOptions {
   readonly forcePathStyle: boolean;
   /** Public base of outputs (a CDN); else endpoint + bucket. */
   readonly publicBaseUrl?: string | undefined;
+}
+
+/** The store the service uses, from its configuration. */
+export function s3StoreFromConfig(config: Config): S3Store {
+  return new S3Store({
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    publicBaseUrl: config.CDN_BASE_URL,
+  });
 }
 
 /** Any S3: AWS, versitygw, MinIO, R2… Failures of the store are transient for the job. */

@@ -12,7 +12,7 @@ import { JobRepository } from '../../src/db/job-repository.js';
 import { createKafka, createProducer } from '../../src/kafka/client.js';
 import { EventCodec } from '../../src/kafka/event-codec.js';
 import type { DeadLetterEvent, ProcessedEvent, RequestedEvent } from '../../src/schemas/events.js';
-import { S3Store } from '../../src/storage/s3-store.js';
+import { type S3Store, s3StoreFromConfig } from '../../src/storage/s3-store.js';
 import { createTopology } from '../../src/topology.js';
 import { datasetFile } from '../helpers/datasets.js';
 import { type ImageServer, redirectTo, serveBytes, startImageServer } from '../helpers/image-server.js';
@@ -43,14 +43,7 @@ describe.skipIf(!s)('pipeline end to end', () => {
     });
     topology = createTopology(config.KAFKA_TOPIC_PREFIX);
     codec = EventCodec.connect(config.SCHEMA_REGISTRY_URL, topology);
-    store = new S3Store({
-      bucket: config.S3_BUCKET,
-      region: config.S3_REGION,
-      endpoint: config.S3_ENDPOINT,
-      accessKeyId: config.S3_ACCESS_KEY_ID,
-      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-      forcePathStyle: true,
-    });
+    store = s3StoreFromConfig(config);
 
     server.route(
       '/tote.png',
