@@ -140,7 +140,7 @@ export const removeWatermark = defineProcessor({
       const taken = new Set(found.map((f) => f.region));
       regions.forEach((r, i) => {
         if (taken.has(i)) return;
-        const fit = explainWith(image, r, shared);
+        const fit = explainWith(image, r, shared, analyses[i]);
         if (
           fit &&
           fit.explained >= thresholds.explained - SHARED_BLEND_SLACK &&

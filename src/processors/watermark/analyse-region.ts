@@ -38,6 +38,8 @@ export interface RegionAnalysis {
   readonly regionMask: Uint8Array;
   /** Thinnest stroke kept, pixels. */
   readonly minStroke: number;
+  /** The median background the analysis started from (kept to re-measure the region with another blend). */
+  readonly median: Planes;
 }
 
 /** JPEG-level noise we never try to explain, in 8-bit levels. */
@@ -127,6 +129,7 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
     strokePixels: 0,
     regionMask: mask,
     minStroke,
+    median: background,
   };
   // Strokes from the first background, then the background again from the pixels around the strokes, twice.
   // With a given blend one pass settles the strokes; a fitted one needs two (the fit moves with the strokes).
@@ -213,8 +216,25 @@ export function explainWith(
   image: RawImage,
   region: Region,
   model: BlendModel,
+  prior?: RegionAnalysis | null,
 ): { analysis: RegionAnalysis; explained: number } | null {
-  const withShared = analyseRegion(image, region, model);
+  // A region already analysed keeps its pixels and median: only the coverage is measured again.
+  const withShared = prior
+    ? refine(
+        {
+          ...prior,
+          background: prior.median,
+          model,
+          coverage: shapeCoverage(
+            coverage(prior.pixels, prior.median, model, prior.regionMask, NOISE_LEVELS),
+            prior.width,
+            prior.height,
+            prior.minStroke,
+          ),
+        },
+        false,
+      )
+    : analyseRegion(image, region, model);
   if (!withShared) return null;
   const { pixels: m, background: b, coverage: s, regionMask } = withShared;
   const [cr, cg, cb] = model.colour;
