@@ -58,7 +58,7 @@ describe.skipIf(!s)('a worker killed mid-stage', () => {
 
   function startWorker(): ChildProcess {
     const child = spawn(process.execPath, [bin, 'worker', '--no-http', '--worker-id', 'crash-test'], {
-      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...env, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push(child);
