@@ -5,6 +5,7 @@
  * this one needs no OpenCV.
  */
 import type { ModelProvider } from '../../src/models/model-provider.js';
+import { ppOcrV4Det } from '../../src/models/ppocr-det.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { textProbability } from '../../src/processors/watermark/detect-text.js';
 import { dilate, upscaleMask } from '../../src/processors/watermark/raster.js';
@@ -12,7 +13,7 @@ import { dilate, upscaleMask } from '../../src/processors/watermark/raster.js';
 export async function naiveRemoval(image: RawImage, models: ModelProvider, dilatePx = 5): Promise<RawImage> {
   const map = await textProbability(image, models);
   const small = new Uint8Array(map.prob.length);
-  for (let i = 0; i < small.length; i++) small[i] = map.prob[i]! > 0.3 ? 1 : 0;
+  for (let i = 0; i < small.length; i++) small[i] = map.prob[i]! > ppOcrV4Det.output.binaryThreshold ? 1 : 0;
   const { width: w, height: h } = image;
   const hole = dilate(upscaleMask(small, map.width, map.height, w, h), w, h, dilatePx);
   return { ...image, data: diffusionFill(image.data, w, h, hole) };

@@ -100,7 +100,15 @@ export const removeWatermark = defineProcessor({
     const sensitivity = params.detection_sensitivity;
     const map = await textProbability(image, context.models);
     context.signal?.throwIfAborted();
-    const regions: Region[] = textRegions(map, image.width, image.height, 0.3, 0.7 - 0.2 * sensitivity, 4);
+    const regions: Region[] = textRegions(
+      map,
+      image.width,
+      image.height,
+      ppOcrV4Det.output.binaryThreshold,
+      // DBPostProcess's box threshold at the default sensitivity, ±0.1 over the range.
+      ppOcrV4Det.output.boxThreshold + 0.2 * (0.5 - sensitivity),
+      4,
+    );
     const thresholds = thresholdsFor(sensitivity);
     const plain = plainBackground(image, 3);
     const analyses = regions.map((r) => analyseRegion(image, r));

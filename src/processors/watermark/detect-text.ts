@@ -20,15 +20,6 @@ export interface TextMap {
   readonly scaleY: number;
 }
 
-export interface TextLine {
-  /** Bounding box in image pixels (kernel grown by the unclip distance). */
-  readonly box: Box;
-  /** DB box score: mean probability over the binarised kernel. */
-  readonly score: number;
-  /** Kernel pixels at detector resolution (for the text's stroke extent). */
-  readonly kernelArea: number;
-}
-
 /** The detector's input size for an image: longest side ≤ maxSide, each side a multiple of sideMultiple. */
 export function detectorSize(width: number, height: number, spec = ppOcrV4Det.input): [number, number] {
   const scale = Math.min(1, spec.maxSide / Math.max(width, height));
@@ -65,43 +56,6 @@ export async function textProbability(
   const prob = out[spec.output.name]?.data as Float32Array | undefined;
   if (!prob || prob.length !== plane) throw new Error(`${spec.name}: unexpected output`);
   return { prob, width: w, height: h, scaleX: image.width / w, scaleY: image.height / h };
-}
-
-/**
- * Text lines as DBPostProcess finds them: binarise at `threshold`, label 8-connected kernels, keep those whose
- * mean probability reaches `boxThreshold`, grow each by the unclip distance (area × ratio / perimeter).
- */
-export function textLines(
-  map: TextMap,
-  imageWidth: number,
-  imageHeight: number,
-  threshold: number,
-  boxThreshold: number,
-  spec = ppOcrV4Det.output,
-): TextLine[] {
-  const bin = new Uint8Array(map.prob.length);
-  for (let i = 0; i < bin.length; i++) bin[i] = map.prob[i]! > threshold ? 1 : 0;
-  const { labels, components } = labelComponents(bin, map.width, map.height);
-  const sums = new Float64Array(components.length);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    if (l > 0) sums[l - 1]! += map.prob[i]!;
-  }
-  const lines: TextLine[] = [];
-  components.forEach((c, k) => {
-    if (c.area < 4) return;
-    const score = sums[k]! / c.area;
-    if (score < boxThreshold) return;
-    const bw = c.box.x1 - c.box.x0;
-    const bh = c.box.y1 - c.box.y0;
-    const d = (c.area * spec.unclipRatio) / (2 * (bw + bh));
-    const x0 = Math.max(0, Math.floor((c.box.x0 - d) * map.scaleX));
-    const y0 = Math.max(0, Math.floor((c.box.y0 - d) * map.scaleY));
-    const x1 = Math.min(imageWidth, Math.ceil((c.box.x1 + d) * map.scaleX));
-    const y1 = Math.min(imageHeight, Math.ceil((c.box.y1 + d) * map.scaleY));
-    lines.push({ box: { x0, y0, x1, y1 }, score, kernelArea: c.area });
-  });
-  return lines;
 }
 
 export interface TextRegion {
