@@ -12,7 +12,7 @@
 
 import { fadeGhosts, fillUnsureHoles, fuseOpinions, selectSubject } from './mask-refine.js';
 import { boxMean, type FloatMap, resizeBilinear } from './matting/float-map.js';
-import { applyGuided, guidedCoefficients, guideFromPixels } from './matting/guided-filter.js';
+import { applyGuidedInto, guidedCoefficients, guideFromPixels } from './matting/guided-filter.js';
 
 export interface AlphaOptions {
   /** Trimap thresholds on 0..1 (the seed's 240/255 and 10/255), only with `matting`. */
@@ -52,10 +52,12 @@ export const TUNING = {
   ghostRadius: 32,
   /** Dilation (map px) of the kept regions before masking, so their soft rims survive. */
   keepDilation: 3,
-  /** Guided filter at about this many px on the long side, radius and ε there. */
-  guideSide: 1024,
+  /** Guided filter fitted at about this many px on the long side (768 scores as 1024 at 56% of the cost). */
+  guideSide: 768,
   guideRadius: 4,
   guideEps: 1e-3,
+  /** With alpha_matting: erosion of the sure regions, px at full resolution (rembg's erode_size). */
+  mattingErode: 10,
   /** Half-width of the edge band the guided filter may change, in guide px (0: no edge refinement). */
   bandRadius: 6,
 };
@@ -93,7 +95,11 @@ export function computeAlpha(
   for (let i = 0; i < p.length; i++) mask[i] = near[i]! > 0 ? p[i]! : 0;
   const inside = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) inside[i] = mask[i]! >= 0.5 ? 1 : 0;
-  const either = q ? Float32Array.from(mask, (v, i) => Math.max(v, q[i]!)) : mask;
+  let either = mask;
+  if (q) {
+    either = new Float32Array(mask.length);
+    for (let i = 0; i < mask.length; i++) either[i] = mask[i]! > q[i]! ? mask[i]! : q[i]!;
+  }
   const filledHoles = fillUnsureHoles(mask, either, mw, mh, inside, T.holeMainMean, T.holeEitherMean);
   if (T.ghostRadius > 0) fadeGhosts(mask, mw, mh, T.ghostRadius);
   const select = now() - t;
@@ -138,22 +144,43 @@ function refineEdges(
   // … inside the band where the mask changes (or, with matting, where the trimap is unknown).
   const band = new Float32Array(gw * gh);
   if (options.matting) {
+    // rembg's trimap: sure subject at or above the foreground threshold, sure background at or below the
+    // background threshold, both eroded by its default erode_size (10 px at full resolution); the rest is
+    // unknown and decided by the guided filter.
     const { foreground, background } = options.matting;
-    for (let i = 0; i < band.length; i++) band[i] = low[i]! < foreground && low[i]! > background ? 1 : 0;
+    const erode = Math.max(1, Math.round(T.mattingErode * scale));
+    const fg = boxMean(
+      Float32Array.from(low, (v) => (v >= foreground ? 1 : 0)),
+      gw,
+      gh,
+      erode,
+    );
+    const bg = boxMean(
+      Float32Array.from(low, (v) => (v <= background ? 1 : 0)),
+      gw,
+      gh,
+      erode,
+    );
+    for (let i = 0; i < band.length; i++) band[i] = fg[i]! > 0.999 || bg[i]! > 0.999 ? 0 : 1;
   } else {
     for (let i = 0; i < band.length; i++) band[i] = low[i]! >= 0.5 ? 1 : 0;
     const m = boxMean(band, gw, gh, T.bandRadius);
     for (let i = 0; i < band.length; i++) band[i] = m[i]! > 0 && m[i]! < 1 ? 1 : 0;
   }
-  const coefficients = guidedCoefficients(guide, low, T.guideRadius, T.guideEps);
-  const refined = applyGuided(coefficients, pixels, width, height, channels);
-  const bandFull = resizeBilinear({ data: band, width: gw, height: gh }, width, height).data;
-  const base = resizeBilinear(mask, width, height).data;
-  const alpha = new Float32Array(width * height);
-  for (let i = 0; i < alpha.length; i++) {
-    const w = bandFull[i]!;
-    alpha[i] = w > 0 ? base[i]! + (refined[i]! - base[i]!) * w : base[i]!;
-  }
+  // The radius is in guide px at a 1024 px guide; a smaller picture gets a proportionally smaller window,
+  // so a 256 px thumbnail is not feathered over a sixtieth of its width.
+  const radius = Math.max(1, Math.round((T.guideRadius * Math.max(gw, gh)) / T.guideSide));
+  const coefficients = guidedCoefficients(guide, low, radius, T.guideEps);
+  const alpha = resizeBilinear(mask, width, height).data;
+  applyGuidedInto(
+    alpha,
+    coefficients,
+    { data: band, width: gw, height: gh },
+    pixels,
+    width,
+    height,
+    channels,
+  );
   return alpha;
 }
 

@@ -109,8 +109,7 @@ export function fuseOpinions(p: Float32Array, q: Float32Array, strength: number)
   for (let i = 0; i < p.length; i++) {
     const a = p[i]!;
     const doubt = strength * (1 - Math.abs(2 * a - 1));
-    const f = (a + doubt * q[i]!) / (1 + doubt);
-    out[i] = f;
+    out[i] = (a + doubt * q[i]!) / (1 + doubt);
   }
   return out;
 }

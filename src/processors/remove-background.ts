@@ -12,10 +12,12 @@
  * | `decontaminate`| foreground colour where alpha is partial (matting/foreground.ts)                   |
  * | `compose`      | RGBA (or the mask alone), cropped to the subject if asked                          |
  *
+ * An input that is already a cut-out (a transparent PNG whose frame is clear) keeps its own alpha.
+ *
  * `model`: `isnet` runs both models (best quality, ~1.5 s on 2 cores); `u2netp` runs only the small one
  * (~0.2 s; it drops secondary objects and misses thin parts); `auto` runs U²-Net-p first and keeps its
- * answer for studio shots, where it provably suffices (a plain backdrop and a confident mask), and runs ISNet
- * for everything else.
+ * answer for studio shots it has clearly understood (plain backdrop, confident mask, no backdrop inside it;
+ * studio-shot.ts says how that was checked), and runs ISNet for everything else.
  */
 import sharp from 'sharp';
 import { z } from 'zod';
@@ -26,7 +28,7 @@ import { type FloatMap, predictSaliency, type SalientModelSpec } from '../models
 import { u2netp } from '../models/u2netp.js';
 import { fromRaw } from './codec.js';
 import { computeAlpha } from './cutout-alpha.js';
-import { estimateForeground } from './matting/foreground.js';
+import { decontaminate } from './matting/foreground.js';
 import { isStudioShot } from './studio-shot.js';
 import { defineProcessor, type Metadata, type RawImage } from './types.js';
 
@@ -101,8 +103,10 @@ export type RemoveBackgroundParams = z.output<typeof removeBackgroundParams>;
 
 /** Alpha (0..255) at or above which a pixel counts for the subject's bounding box and coverage. */
 const SUBJECT_ALPHA = 128;
-/** Below this alpha (0..255) a pixel counts as part of the crop box (faint edges and shadows included). */
+/** From this alpha (0..255) on, a pixel counts for the crop box (faint edges and shadows included). */
 const CROP_ALPHA = 16;
+/** An input is taken as already cut out when this share of it, and of its frame's ring, is fully transparent. */
+const GIVEN_CUTOUT = { clearShare: 0.05, ringClearShare: 0.9 } as const;
 
 export const removeBackground = defineProcessor({
   name: 'remove_background',
@@ -127,41 +131,51 @@ export const removeBackground = defineProcessor({
       }
     };
     try {
-      const opaque = await timed('prepare', () => flattenedRgb(image));
-      const small = await timed('infer_u2netp', () => infer(models, u2netp, opaque));
-      let main = small;
-      let second: FloatMap | null = null;
-      let used = 'u2netp';
-      const studio =
-        params.model === 'auto' ? isStudioShot(opaque.data, image.width, image.height, small) : null;
-      if (params.model === 'isnet' || (params.model === 'auto' && !studio?.studio)) {
-        main = await timed('infer_isnet', () => infer(models, isnet, opaque));
-        second = small;
-        used = 'isnet+u2netp';
+      const given = givenCutout(image);
+      let alpha: Float32Array;
+      let used = 'input_alpha';
+      let studio: ReturnType<typeof isStudioShot> | null = null;
+      let found: { regions: number; keptRegions: number; filledHoles: number } | null = null;
+      if (given) {
+        // Already a cut-out (a transparent PNG): its own alpha is the answer, no model second-guesses it.
+        alpha = given;
+      } else {
+        const opaque = await timed('prepare', () => flattenedRgb(image));
+        const small = await timed('infer_u2netp', () => infer(models, u2netp, opaque));
+        let main = small;
+        let second: FloatMap | null = null;
+        used = 'u2netp';
+        studio = params.model === 'auto' ? isStudioShot(opaque.data, image.width, image.height, small) : null;
+        if (params.model === 'isnet' || (params.model === 'auto' && !studio?.studio)) {
+          main = await timed('infer_isnet', () => infer(models, isnet, opaque));
+          second = small;
+          used = 'isnet+u2netp';
+        }
+        const matting = params.alpha_matting
+          ? {
+              foreground: params.alpha_matting_foreground_threshold / 255,
+              background: params.alpha_matting_background_threshold / 255,
+            }
+          : null;
+        const result = computeAlpha(main, second, image.data, image.width, image.height, 4, { matting });
+        timings.select = Math.round(result.timings.select);
+        timings.refine = Math.round(result.timings.refine);
+        alpha = keepExistingAlpha(result.alpha, image);
+        found = result;
       }
-      const matting = params.alpha_matting
-        ? {
-            foreground: params.alpha_matting_foreground_threshold / 255,
-            background: params.alpha_matting_background_threshold / 255,
-          }
-        : null;
-      const result = computeAlpha(main, second, image.data, image.width, image.height, 4, { matting });
-      timings.select = Math.round(result.timings.select);
-      timings.refine = Math.round(result.timings.refine);
-      const alpha = keepExistingAlpha(result.alpha, image);
       const colours = params.mask_only
         ? null
-        : await timed('decontaminate', () => decontaminate(image, alpha));
+        : await timed('decontaminate', () => foregroundColours(image, alpha));
       const out = await timed('compose', () => compose(image, alpha, colours, params));
       const metadata: Metadata = {
         model: used,
-        model_versions: used === 'u2netp' ? [u2netp.version] : [isnet.version, u2netp.version],
+        model_versions: versions[used] ?? [],
         ...(studio ? { studio_shot: studio.studio } : {}),
         mask_coverage: round(out.coverage),
         subject_bbox: out.bbox,
-        regions_found: result.regions,
-        regions_kept: result.keptRegions,
-        holes_filled: result.filledHoles,
+        ...(found
+          ? { regions_found: found.regions, regions_kept: found.keptRegions, holes_filled: found.filledHoles }
+          : {}),
         alpha_matting: params.alpha_matting,
         mask_only: params.mask_only,
         cropped: out.cropped,
@@ -177,6 +191,42 @@ export const removeBackground = defineProcessor({
 });
 
 const round = (v: number) => Number(v.toFixed(4));
+
+const versions: Record<string, string[]> = {
+  'isnet+u2netp': [isnet.version, u2netp.version],
+  u2netp: [u2netp.version],
+};
+
+/**
+ * The input's own alpha when the input is already a cut-out: a clear share of it fully transparent,
+ * the frame's ring included (a transparent PNG of a product, the "nothing to remove" case); else null.
+ */
+function givenCutout(image: RawImage): Float32Array | null {
+  const { data, width, height } = image;
+  const ring = Math.max(1, Math.round(Math.min(width, height) * 0.02));
+  let clear = 0;
+  let ringPixels = 0;
+  let ringClear = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const transparent = data[(y * width + x) * 4 + 3] === 0;
+      if (transparent) clear++;
+      if (y < ring || y >= height - ring || x < ring || x >= width - ring) {
+        ringPixels++;
+        if (transparent) ringClear++;
+      }
+    }
+  }
+  if (
+    clear < GIVEN_CUTOUT.clearShare * width * height ||
+    ringClear < GIVEN_CUTOUT.ringClearShare * ringPixels
+  ) {
+    return null;
+  }
+  const alpha = new Float32Array(width * height);
+  for (let i = 0; i < alpha.length; i++) alpha[i] = data[i * 4 + 3]! / 255;
+  return alpha;
+}
 
 /** The picture the models see: RGB, transparency flattened on white (a cut-out stays a cut-out). */
 async function flattenedRgb(image: RawImage): Promise<{ data: Uint8Array; width: number; height: number }> {
@@ -218,11 +268,11 @@ function keepExistingAlpha(alpha: Float32Array, image: RawImage): Float32Array {
   return alpha;
 }
 
-/** Foreground colours as 8-bit RGB planes, radii scaled with the image (the paper's 45 and 3 px at ~1 MP). */
-function decontaminate(image: RawImage, alpha: Float32Array): Float32Array[] {
+/** Foreground colours (8-bit RGB), radii scaled with the image (the paper's 45 and 3 px at ~1 MP). */
+function foregroundColours(image: RawImage, alpha: Float32Array): Uint8Array {
   const scale = Math.sqrt((image.width * image.height) / 1e6);
   const large = Math.max(4, Math.round(45 * scale));
-  return estimateForeground(image.data, alpha, image.width, image.height, 4, { radii: [large, 3] });
+  return decontaminate(image.data, alpha, image.width, image.height, 4, { radii: [large, 3] });
 }
 
 interface Composed {
@@ -235,7 +285,7 @@ interface Composed {
 function compose(
   image: RawImage,
   alpha: Float32Array,
-  colours: Float32Array[] | null,
+  colours: Uint8Array | null,
   params: RemoveBackgroundParams,
 ): Composed {
   const { width, height } = image;
@@ -285,9 +335,9 @@ function compose(
         out[o] = out[o + 1] = out[o + 2] = a;
         out[o + 3] = 255;
       } else if (a > 0) {
-        out[o] = Math.round(colours[0]![i]! * 255);
-        out[o + 1] = Math.round(colours[1]![i]! * 255);
-        out[o + 2] = Math.round(colours[2]![i]! * 255);
+        out[o] = colours[i * 3]!;
+        out[o + 1] = colours[i * 3 + 1]!;
+        out[o + 2] = colours[i * 3 + 2]!;
         out[o + 3] = a;
       }
     }

@@ -9,7 +9,7 @@
  *   a_k = (Σ_k + ε U)⁻¹ ( 1/|ω| Σ_{i∈ω_k} I_i p_i − μ_k p̄_k ),   b_k = p̄_k − a_kᵀ μ_k,
  *   q_i = ā_iᵀ I_i + b̄_i   (ā, b̄: the coefficients averaged over the windows covering i).
  */
-import { boxMean, type FloatMap, resizeBilinear } from './float-map.js';
+import { boxMean, type FloatMap } from './float-map.js';
 
 /** A three-channel guide as planes of 0..1 floats. */
 export interface ColourGuide {
@@ -121,24 +121,58 @@ export function guidedCoefficients(
 
 /**
  * Applies coefficients fitted at a lower resolution to the full-resolution guide (the fast guided filter's
- * last step), clamped to 0..1. `pixels` are interleaved 8-bit, `channels` per pixel.
+ * last step), clamped to 0..1, and blends the result into `base` (full resolution, edited in place) with
+ * the weight `weight` (a map at the coefficients' resolution, sampled bilinearly): where the weight is 0,
+ * nothing is computed. `pixels` are interleaved 8-bit, `channels` per pixel.
  */
-export function applyGuided(
+export function applyGuidedInto(
+  base: Float32Array,
   coefficients: GuidedCoefficients,
+  weight: FloatMap,
   pixels: Uint8Array,
   width: number,
   height: number,
   channels: number,
-): Float32Array {
-  const ar = resizeBilinear(coefficients.ar, width, height).data;
-  const ag = resizeBilinear(coefficients.ag, width, height).data;
-  const ab = resizeBilinear(coefficients.ab, width, height).data;
-  const b = resizeBilinear(coefficients.b, width, height).data;
-  const out = new Float32Array(width * height);
+): void {
+  const { width: cw, height: ch } = weight;
+  const sx = cw / width;
+  const sy = ch / height;
+  const ar = coefficients.ar.data;
+  const ag = coefficients.ag.data;
+  const ab = coefficients.ab.data;
+  const bb = coefficients.b.data;
+  const w = weight.data;
   const k = 1 / 255;
-  for (let i = 0, j = 0; i < out.length; i++, j += channels) {
-    const q = ar[i]! * pixels[j]! * k + ag[i]! * pixels[j + 1]! * k + ab[i]! * pixels[j + 2]! * k + b[i]!;
-    out[i] = q < 0 ? 0 : q > 1 ? 1 : q;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), ch - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, ch - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), cw - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, cw - 1);
+      const wx = fx - x0;
+      const i00 = y0 * cw + x0;
+      const i01 = y0 * cw + x1;
+      const i10 = y1 * cw + x0;
+      const i11 = y1 * cw + x1;
+      const c00 = (1 - wx) * (1 - wy);
+      const c01 = wx * (1 - wy);
+      const c10 = (1 - wx) * wy;
+      const c11 = wx * wy;
+      const blend = w[i00]! * c00 + w[i01]! * c01 + w[i10]! * c10 + w[i11]! * c11;
+      if (blend <= 0) continue;
+      const sample = (m: Float32Array) => m[i00]! * c00 + m[i01]! * c01 + m[i10]! * c10 + m[i11]! * c11;
+      const j = (y * width + x) * channels;
+      let q =
+        sample(ar) * pixels[j]! * k +
+        sample(ag) * pixels[j + 1]! * k +
+        sample(ab) * pixels[j + 2]! * k +
+        sample(bb);
+      q = q < 0 ? 0 : q > 1 ? 1 : q;
+      const i = y * width + x;
+      base[i] = base[i]! + (q - base[i]!) * blend;
+    }
   }
-  return out;
 }

@@ -1,0 +1,86 @@
+/**
+ * remove_background end to end through `media-studio process` (the evaluation contract): the built CLI
+ * decodes the file, runs the operation with the process's model provider and encodes a PNG whose alpha is
+ * the cut-out; chained with crop-to-subject and a replace_background, the plan runs as one. Scored against
+ * the ground-truth mask with the same IoU threshold and reasoning as test/processors/remove-background.test.ts.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { datasetFile } from '../helpers/datasets.js';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const bin = join(root, 'bin', 'media-studio.js');
+const IOU_CORRECT = 0.97;
+
+interface Report {
+  readonly ok: boolean;
+  readonly outputs: string[];
+  readonly steps: { operation: string; metadata: Record<string, unknown> }[];
+}
+
+const cli = async (out: string, ops: string[], inputs: string[]): Promise<Report[]> => {
+  const args = [bin, 'process', '--out', out, '--format', 'png', '--json'];
+  for (const op of ops) args.push('--op', op);
+  const { stdout } = await run(process.execPath, [...args, ...inputs], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Report);
+};
+
+describe('media-studio process --op remove_background', () => {
+  let out: string;
+  beforeAll(async () => {
+    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root });
+    out = await mkdtemp(join(tmpdir(), 'ms-cli-bg-'));
+  }, 180_000);
+
+  it('writes a PNG cut-out whose alpha matches the ground-truth mask', { timeout: 300_000 }, async () => {
+    const input = datasetFile('product-composites', 'images', 'mug_set_photo_12.jpg');
+    const [report] = await cli(out, ['remove_background={}'], [input]);
+    expect(report?.ok).toBe(true);
+    expect(report?.steps[0]?.metadata.model).toBe('isnet+u2netp');
+    const { data: alpha, info } = await sharp(await readFile(report!.outputs[0]!))
+      .extractChannel(3)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const truth = await sharp(datasetFile('product-composites', 'masks', 'mug_set_photo_12.png'))
+      .greyscale()
+      .raw()
+      .toBuffer();
+    expect(info.width * info.height).toBe(truth.length);
+    let inter = 0;
+    let union = 0;
+    for (let i = 0; i < truth.length; i++) {
+      const a = alpha[i]! >= 128;
+      const t = truth[i]! > 127;
+      if (a && t) inter++;
+      if (a || t) union++;
+    }
+    expect(inter / union).toBeGreaterThan(IOU_CORRECT);
+  });
+
+  it('chains a cropped cut-out into replace_background as one plan', { timeout: 300_000 }, async () => {
+    const input = datasetFile('products', 'images', 'magento_mb01-blue-0.jpg');
+    const [report] = await cli(
+      out,
+      ['remove_background={"crop_to_subject":true,"margin":5}', 'replace_background={"color":"#ffffff"}'],
+      [input],
+    );
+    expect(report?.ok).toBe(true);
+    expect(report?.steps.map((s) => s.operation)).toEqual(['remove_background', 'replace_background']);
+    expect(report?.steps[0]?.metadata.cropped).toBe(true);
+    const meta = await sharp(await readFile(report!.outputs[0]!)).metadata();
+    const source = await sharp(input).metadata();
+    expect(meta.width! * meta.height!).toBeLessThan(source.width! * source.height!);
+  });
+});
