@@ -5,8 +5,8 @@
  *
  * Runs the `enhance` processor (default params, upscale_factor F = 4) on each photo in DIR (default: the
  * Magento studio shots), optionally scaled to at most --max-side px first, after one warm-up run that loads
- * the model. With --plain it times the straightforward model instead: Real-ESRGAN on every pixel, no blend,
- * no back-projection (what the issue's "~10 s per input megapixel" refers to). Wall time and CPU time
+ * the model. With --plain it times the straightforward model instead: fp32 Real-ESRGAN on every pixel, no
+ * blend, no back-projection (what the issue's "~10 s per input megapixel" refers to). Wall time and CPU time
  * (user + system of the whole process, onnxruntime's threads included) are both printed, with the load
  * average before and after, since other work on the machine shows up in wall time.
  */
@@ -55,7 +55,9 @@ const config = loadConfig();
 const models = createModelProvider(config);
 const params = enhanceParams.parse({ upscale_factor: factor });
 const context = { maxSidePx: config.IMAGE_MAX_SIDE_PX, models };
-const model = { session: await models.session(realEsrganGeneralX4), spec: realEsrganGeneralX4 };
+const fp32 = values.plain
+  ? { session: await models.session(realEsrganGeneralX4), spec: realEsrganGeneralX4 }
+  : null;
 
 async function once(image: RawImage): Promise<number> {
   if (!values.plain) {
@@ -63,7 +65,7 @@ async function once(image: RawImage): Promise<number> {
     const up = r.metadata.upscale as { model_coverage?: number } | undefined;
     return up?.model_coverage ?? 0;
   }
-  await superResolve(image, image.width * factor, image.height * factor, model, {
+  await superResolve(image, image.width * factor, image.height * factor, fp32, {
     modelWeight: 1,
     backProjection: false,
     skipFlat: false,

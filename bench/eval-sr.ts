@@ -1,14 +1,15 @@
 /**
  * How much the learned upscaling beats Lanczos, on real photos with a known original.
  *
- *   npm run eval:sr -- DIR FACTOR [--match PREFIX] [--down area|cubic|both] [--plain] [--limit N] [--save DIR]
+ *   npm run eval:sr -- DIR FACTOR [--match PREFIX] [--down area|cubic|both] [--plain] [--fp32] [--limit N] [--save DIR]
  *
  * Each photo in DIR (flattened on white, cropped to a multiple of FACTOR) is shrunk by FACTOR — `area`
  * (box mean) or `cubic` (sharp's antialiased bicubic) — and saved as JPEG q85, as a supplier's small photo
  * would be; then brought back to the original size by
  *   lanczos  Lanczos 3 (our own resampler: sharp enlarges with bicubic whatever `kernel` says), the fallback
- *   plain    with --plain: the model alone, ×4 then the area filter down, no blend, model everywhere
- *   enhance  what `enhance` runs: model where there is detail, blended with Lanczos, back-projected
+ *   plain    with --plain: the fp32 model alone, ×4 then the area filter down, no blend, everywhere
+ *   fp32     with --fp32: the same with the fp32 model instead of the int8 one
+ *   enhance  what `enhance` runs: int8 model where there is detail, blended with Lanczos, back-projected
  * and compared with the original: PSNR over RGB, SSIM on luma, and blockiness on the JPEG grid (1 = none).
  * Means are printed per file-name prefix (`magento`, `solidus`, …) and overall.
  */
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { createModelProvider } from '../src/models/index.js';
-import { realEsrganGeneralX4 } from '../src/models/realesrgan.js';
+import { realEsrganGeneralX4, realEsrganGeneralX4Int8 } from '../src/models/realesrgan.js';
 import {
   type SuperResolutionModel,
   type SuperResolutionOptions,
@@ -33,6 +34,7 @@ const { values, positionals } = parseArgs({
     match: { type: 'string', default: '' },
     down: { type: 'string', default: 'area' },
     plain: { type: 'boolean', default: false },
+    fp32: { type: 'boolean', default: false },
     limit: { type: 'string' },
     save: { type: 'string' },
   },
@@ -40,7 +42,7 @@ const { values, positionals } = parseArgs({
 const [dir, factorArg] = positionals;
 if (!dir || !factorArg) {
   console.error(
-    'usage: npm run eval:sr -- DIR FACTOR [--match PREFIX] [--down area|cubic|both] [--plain] [--limit N]',
+    'usage: npm run eval:sr -- DIR FACTOR [--match PREFIX] [--down area|cubic|both] [--plain] [--fp32] [--limit N]',
   );
   process.exit(2);
 }
@@ -90,9 +92,13 @@ async function degrade(original: RawImage, down: string): Promise<RawImage> {
 const config = loadConfig();
 const provider = createModelProvider(config);
 const model: SuperResolutionModel = {
-  session: await provider.session(realEsrganGeneralX4),
-  spec: realEsrganGeneralX4,
+  session: await provider.session(realEsrganGeneralX4Int8),
+  spec: realEsrganGeneralX4Int8,
 };
+const fp32: SuperResolutionModel | null =
+  values.fp32 || values.plain
+    ? { session: await provider.session(realEsrganGeneralX4), spec: realEsrganGeneralX4 }
+    : null;
 
 type Variant = { name: string; model: SuperResolutionModel | null; options: SuperResolutionOptions };
 const variants: Variant[] = [
@@ -100,6 +106,7 @@ const variants: Variant[] = [
   ...(values.plain
     ? [{ name: 'plain', model, options: { modelWeight: 1, backProjection: false, skipFlat: false } }]
     : []),
+  ...(fp32 ? [{ name: 'fp32', model: fp32, options: {} }] : []),
   { name: 'enhance', model, options: {} },
 ];
 

@@ -28,6 +28,7 @@
  * coordinates and `floor` rounding.
  */
 import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
+import { type QdqOptions, quantizeQdq } from './quantize-qdq.js';
 
 const PARAM_MAGIC = 7767517;
 const TAG_FP16 = 0x01306b47;
@@ -145,8 +146,16 @@ export interface ConvertOptions {
    * onnxruntime's CPU layout optimiser (NCHWc, the blocked layout its fast convolutions use) has Relu,
    * BatchNormalization and Add but no PRelu: a PRelu costs a reorder out of and back into that layout
    * around every convolution, about a quarter of the model's time. Exact up to float rounding.
+   * `concat` writes `concat(Relu(x), x)` and folds `(1 − s)` and `s` into the input channels of the
+   * convolution that reads it (which then has twice the input channels): no per-channel op is left
+   * between two convolutions, so an int8 graph stays int8 (onnxruntime has no quantised PRelu). Only
+   * used when every reader of the PReLU is a convolution; exact up to float rounding.
    */
-  readonly prelu?: 'prelu' | 'nchwc';
+  readonly prelu?: 'prelu' | 'nchwc' | 'concat';
+  /** Further blobs to expose as graph outputs (float), e.g. to calibrate quantisation. */
+  readonly extraOutputs?: readonly string[];
+  /** Quantise to int8 QDQ (see `quantize-qdq.ts`); needs `prelu: 'concat'` for the PReLUs to stay int8. */
+  readonly quantize?: QdqOptions;
   /** Names given to the ONNX graph's input and output (default: the ncnn blob names). */
   readonly inputName?: string;
   readonly outputName?: string;
@@ -162,6 +171,27 @@ const arr = (layer: NcnnLayer, id: number): number[] => {
   const v = layer.params.get(id);
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 };
+
+/** Weights [out][in][k] for concat(Relu(x), x): [out][in][k]·(1 − s_in), then [out][in][k]·s_in. */
+function splitPreluWeights(
+  w: Float32Array,
+  out: number,
+  inCh: number,
+  k: number,
+  s: Float32Array,
+): Float32Array {
+  const res = new Float32Array(2 * w.length);
+  for (let o = 0; o < out; o++) {
+    for (let i = 0; i < inCh; i++) {
+      for (let t = 0; t < k; t++) {
+        const v = w[(o * inCh + i) * k + t]!;
+        res[(o * 2 * inCh + i) * k + t] = v * (1 - s[i]!);
+        res[(o * 2 * inCh + inCh + i) * k + t] = v * s[i]!;
+      }
+    }
+  }
+  return res;
+}
 
 type Emit = (opType: string, inputs: string[], attributes?: OnnxNode['attributes'], output?: string) => void;
 type Constant = (name: string, dims: number[], data: Float32Array) => string;
@@ -218,6 +248,12 @@ export function ncnnToOnnx(paramText: string, bin: Buffer, options: ConvertOptio
     initializers.push({ name, dims, data });
     return name;
   };
+  // PReLU outputs written as concat(Relu(x), x), with their slopes, for the convolutions that read them.
+  const concatSlopes = new Map<string, Float32Array>();
+  const readers = (name: string): NcnnLayer[] =>
+    layers
+      .filter((l) => l.inputs.includes(name))
+      .flatMap((l) => (l.type === 'Split' ? l.outputs.flatMap(readers) : [l]));
 
   for (const layer of layers) {
     const ins = layer.inputs.map(blob);
@@ -254,11 +290,15 @@ export function ncnnToOnnx(paramText: string, bin: Buffer, options: ConvertOptio
         const pads = [padTop, padLeft, num(layer, 16, padTop), num(layer, 15, padLeft)];
         if (pads.some((p) => p < 0))
           throw new NcnnConversionError(`${layer.name}: automatic (SAME) padding is not supported`);
-        const w = constant(
-          `${layer.name}.weight`,
-          [outChannels, inChannels, kh, kw],
-          weights.tagged(size, `${layer.name} weights`),
-        );
+        let weightData = weights.tagged(size, `${layer.name} weights`);
+        let weightIn = inChannels;
+        const slopes = concatSlopes.get(ins[0]!);
+        if (slopes) {
+          // The input is concat(Relu(x), x): W·PReLU(x) = (W·(1 − s))·Relu(x) + (W·s)·x.
+          weightData = splitPreluWeights(weightData, outChannels, inChannels, kh * kw, slopes);
+          weightIn = 2 * inChannels;
+        }
+        const w = constant(`${layer.name}.weight`, [outChannels, weightIn, kh, kw], weightData);
         const inputs = [ins[0]!, w];
         if (num(layer, 5, 0))
           inputs.push(
@@ -296,6 +336,18 @@ export function ncnnToOnnx(paramText: string, bin: Buffer, options: ConvertOptio
         const slope = weights.raw(n, `${layer.name} slopes`);
         if (options.prelu === 'nchwc' && n > 1) {
           emitPreluAsBatchNorms(layer.name, ins[0]!, out, slope, emit, constant);
+          break;
+        }
+        const reading = readers(out);
+        if (
+          options.prelu === 'concat' &&
+          n > 1 &&
+          reading.length > 0 &&
+          reading.every((l) => l.type === 'Convolution')
+        ) {
+          emit('Relu', [ins[0]!], undefined, `${out}/relu`);
+          emit('Concat', [`${out}/relu`, ins[0]!], { axis: { int: 1 } });
+          concatSlopes.set(out, slope);
           break;
         }
         // One slope for all channels broadcasts as a scalar; per-channel slopes as [C, 1, 1] over NCHW.
@@ -374,7 +426,9 @@ export function ncnnToOnnx(paramText: string, bin: Buffer, options: ConvertOptio
   if (options.inputName) rename.set(graphInputs[0]!, options.inputName);
   if (options.outputName) rename.set(outputs[0]!, options.outputName);
   const r = (n: string) => rename.get(n) ?? n;
-  const renamed = nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
+  let graph: { nodes: readonly OnnxNode[]; initializers: readonly OnnxTensor[] } = { nodes, initializers };
+  if (options.quantize) graph = quantizeQdq(graph, graphInputs[0]!, options.quantize);
+  const renamed = graph.nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
   const inChannels = initializers[0]?.dims[1] ?? 3;
 
   return encodeOnnxModel({
@@ -383,8 +437,11 @@ export function ncnnToOnnx(paramText: string, bin: Buffer, options: ConvertOptio
     producer: { name: 'media-studio ncnn-to-onnx', version: '1' },
     opset: OPSET,
     nodes: renamed,
-    initializers,
+    initializers: graph.initializers,
     inputs: [{ name: r(graphInputs[0]!), shape: [1, inChannels, 'height', 'width'] }],
-    outputs: [{ name: r(outputs[0]!), shape: [1, 'channels', 'out_height', 'out_width'] }],
+    outputs: [
+      { name: r(outputs[0]!), shape: [1, 'channels', 'out_height', 'out_width'] },
+      ...(options.extraOutputs ?? []).map((name) => ({ name, shape: ['n', 'c', 'h', 'w'] })),
+    ],
   });
 }

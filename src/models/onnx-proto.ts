@@ -13,7 +13,7 @@
  *   AttributeProto { string name = 1; float f = 2; int64 i = 3; bytes s = 4; repeated float floats = 7;
  *                    repeated int64 ints = 8; AttributeType type = 20; }   FLOAT=1 INT=2 STRING=3 FLOATS=6 INTS=7
  *   TensorProto    { repeated int64 dims = 1; int32 data_type = 2; string name = 8; bytes raw_data = 9; }
- *                    FLOAT=1 INT64=7; raw_data is little-endian
+ *                    FLOAT=1 UINT8=2 INT8=3 INT32=6 INT64=7; raw_data is little-endian
  *   ValueInfoProto { string name = 1; TypeProto type = 2; }
  *   TypeProto      { Tensor tensor_type = 1; }  Tensor { int32 elem_type = 1; TensorShapeProto shape = 2; }
  *   TensorShapeProto { repeated Dimension dim = 1; }  Dimension { int64 dim_value = 1; string dim_param = 2; }
@@ -95,7 +95,7 @@ class Writer {
   }
 }
 
-export const TensorDataType = { FLOAT: 1, INT64: 7 } as const;
+export const TensorDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** One attribute value, its ONNX type spelled out (an integral float such as `1.0` must stay a FLOAT). */
 export type AttributeValue =
@@ -116,7 +116,7 @@ export interface OnnxNode {
 export interface OnnxTensor {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly data: Float32Array | BigInt64Array;
+  readonly data: Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
 }
 
 /** A graph input or output: float tensor, each dimension fixed or named (symbolic). */
@@ -157,10 +157,18 @@ function node(n: OnnxNode): Writer {
   return w;
 }
 
+function dataType(data: OnnxTensor['data']): number {
+  if (data instanceof Float32Array) return TensorDataType.FLOAT;
+  if (data instanceof Uint8Array) return TensorDataType.UINT8;
+  if (data instanceof Int8Array) return TensorDataType.INT8;
+  if (data instanceof Int32Array) return TensorDataType.INT32;
+  return TensorDataType.INT64;
+}
+
 function tensor(t: OnnxTensor): Writer {
   const w = new Writer();
   w.packedInts(1, t.dims);
-  w.int(2, t.data instanceof Float32Array ? TensorDataType.FLOAT : TensorDataType.INT64);
+  w.int(2, dataType(t.data));
   w.string(8, t.name);
   // raw_data is little-endian; typed arrays are in host order, which is little-endian on every platform
   // onnxruntime-node ships for.

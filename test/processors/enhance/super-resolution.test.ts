@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { createModelProvider } from '../../../src/models/index.js';
 import type { OnnxModelProvider } from '../../../src/models/model-provider.js';
-import { realEsrganGeneralX4 } from '../../../src/models/realesrgan.js';
+import { realEsrganGeneralX4Int8 as upscaler } from '../../../src/models/realesrgan.js';
 import { resample } from '../../../src/processors/enhance/resample.js';
 import { type SuperResolutionModel, superResolve } from '../../../src/processors/enhance/super-resolution.js';
 import type { RawImage } from '../../../src/processors/types.js';
@@ -18,7 +18,7 @@ let provider: OnnxModelProvider;
 let model: SuperResolutionModel;
 beforeAll(async () => {
   provider = createModelProvider(loadConfig());
-  model = { session: await provider.session(realEsrganGeneralX4), spec: realEsrganGeneralX4 };
+  model = { session: await provider.session(upscaler), spec: upscaler };
 }, 300_000);
 afterAll(() => provider.release());
 
