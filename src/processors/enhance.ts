@@ -180,7 +180,7 @@ export const enhance = defineProcessor({
     }
     if (params.sharpen && params.sharpen_amount > 0) {
       signal?.throwIfAborted();
-      const r = sharpen(image, params.sharpen_amount);
+      const r = await sharpen(image, params.sharpen_amount);
       image = r.image;
       metadata.sharpen = r.settings ? { ...r.settings } : null;
     }

@@ -28,7 +28,7 @@ import type { InferenceSession } from '../../models/model-provider.js';
 import type { SuperResolutionModelSpec } from '../../models/realesrgan.js';
 import type { RawImage } from '../types.js';
 import { deblock, findJpegGrid } from './deblock.js';
-import { inferRect, type Rect, tileGrid } from './model-tiles.js';
+import { inferRect, type PlanarImage, type Rect, tileGrid } from './model-tiles.js';
 import { type AxisMapping, type Planes, resampleWindow } from './resample.js';
 
 /** Input pixels per tile side: big enough that the padding costs ~20 %, small enough for ~200 MB peak. */
@@ -250,16 +250,35 @@ export async function superResolve(
   let modelWindows = 0;
   const tiles = tileGrid(image.width, image.height, tilePx);
 
-  for (const tile of tiles) {
-    signal?.throwIfAborted();
+  // Each tile's model window: its detail plus a margin for the steps after the model (clipped to the image).
+  const plans = tiles.map((tile) => {
     const box = mask && model ? detailBox(mask, image.width, image.height, tile, grow) : null;
-    // The model window: the detail plus a margin for the steps after the model (clipped to the image).
     const ext: Rect | null = box && {
       x: Math.max(0, box.x - MARGIN_PX),
       y: Math.max(0, box.y - MARGIN_PX),
       width: Math.min(image.width, box.x + box.width + MARGIN_PX) - Math.max(0, box.x - MARGIN_PX),
       height: Math.min(image.height, box.y + box.height + MARGIN_PX) - Math.max(0, box.y - MARGIN_PX),
     };
+    return { tile, box, ext };
+  });
+  // onnxruntime infers on its own threads: one window is always being inferred while JavaScript finishes the
+  // previous one and writes Lanczos tiles (one inference at a time, at most two windows' outputs alive).
+  const started = new Map<number, Promise<PlanarImage>>();
+  const start = (k: number) => {
+    const ext = plans[k]?.ext;
+    if (!ext || !model || started.has(k)) return;
+    const p = inferRect(model.session, model.spec, rgb, ext, PADDING_PX);
+    p.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    started.set(k, p);
+  };
+  const nextWindow = (after: number) => plans.findIndex((p, k) => k > after && p.ext);
+  start(nextWindow(-1));
+  for (let i = 0; i < plans.length; i++) {
+    const { tile, box, ext } = plans[i]!;
+    if (signal?.aborted) {
+      await Promise.allSettled(started.values());
+      signal.throwIfAborted();
+    }
     // 1. Lanczos (and alpha) over the tile and the model window, once; the tile's own pixels are written.
     const cover = ext ? union(tile, ext) : tile;
     const [cx0, cx1] = outSpan(cover.x, cover.x + cover.width, rx);
@@ -268,12 +287,15 @@ export async function superResolve(
     const [tx0, tx1] = outSpan(tile.x, tile.x + tile.width, rx);
     const [ty0, ty1] = outSpan(tile.y, tile.y + tile.height, ry);
     writeRgba(out, width, lanczos, cx0, cy0, { x0: tx0, x1: tx1, y0: ty0, y1: ty1 }, false);
-    if (!box || !ext || !model) continue;
+    const inference = started.get(i);
+    started.delete(i);
+    if (!box || !ext || !model || !inference) continue;
 
     // 2. The model over the tile's detail, blended with Lanczos and back-projected.
     modelWindows++;
     modelPixels += box.width * box.height;
-    const x4 = await inferRect(model.session, model.spec, rgb, ext, PADDING_PX);
+    const x4 = await inference;
+    start(nextWindow(i));
     const [wx0, wx1] = outSpan(ext.x, ext.x + ext.width, rx);
     const [wy0, wy1] = outSpan(ext.y, ext.y + ext.height, ry);
     const win = { x0: wx0, x1: wx1, y0: wy0, y1: wy1 };
