@@ -6,9 +6,9 @@
  * than a pixel. The desk is polished: the product is reflected in it.
  */
 import { fbm } from './noise.js';
-import { type Canvas, clamp01, hex, mix, mixRgb, type Rgb, setPixel, smoothstep } from './raster.js';
-import { frameOf, productCentre, wallLight } from './room.js';
-import { type FloorPoint, floorAt, type LightingName, type SceneSetting } from './scene.js';
+import { type Canvas, clamp01, hex, mix, mixRgb, type Rgb, scaleRgb, smoothstep } from './raster.js';
+import { frameOf, paintFloorAndWall, productCentre, wallLight } from './room.js';
+import type { LightingName, SceneSetting } from './scene.js';
 import type { SceneTraits } from './traits.js';
 
 const walls: Readonly<Record<LightingName, string>> = {
@@ -62,21 +62,11 @@ export function paintMarble(canvas: Canvas, setting: SceneSetting): SceneTraits 
   const centre = productCentre(setting, frame);
   const c = lighting.contrast;
   const dark = lighting.name === 'dramatic';
-  const depthScale = Math.max(1e-3, camera.base - camera.horizon);
-  const point: FloorPoint = { x: 0, z: 0, scale: 1 };
-  for (let y = 0, i = 0; y < frame.height; y++) {
-    const v = frame.v(y);
-    for (let x = 0; x < frame.width; x++, i++) {
-      const u = frame.u(x);
-      if (!floorAt(camera, x, y, frame.width, frame.height, point)) {
-        const k = wallLight(u, v, setting, frame, dark ? 0.5 : 0.28);
-        setPixel(canvas, i, [wall[0] * k, wall[1] * k, wall[2] * k]);
-        continue;
-      }
-      const footprint =
-        camera.perspective === 'top-down'
-          ? 1 / frame.height
-          : (point.scale * point.scale) / (depthScale * frame.height);
+  paintFloorAndWall(
+    canvas,
+    setting,
+    (u, v) => scaleRgb(wall, wallLight(u, v, setting, frame, dark ? 0.5 : 0.28)),
+    ({ u, v, point, footprint }) => {
       const detail = smoothstep(0.03, 0.006, footprint);
       const stone = marbleAt(point.x, point.z + 0.37, seed, detail);
       // Light on the desk: a broad pool around the product, brighter towards the key side.
@@ -84,8 +74,8 @@ export function paintMarble(canvas: Canvas, setting: SceneSetting): SceneTraits 
       let k = (dark ? 0.25 + 0.95 * pool : 0.9 + 0.12 * pool) * (1 + 0.08 * c * u * lighting.keyX);
       // The back of the desk, near the wall, catches a sheen from the window.
       if (camera.perspective !== 'top-down') k *= mix(1, 1.06, smoothstep(1.5, 4, point.scale));
-      setPixel(canvas, i, [stone[0] * k, stone[1] * k, stone[2] * k]);
-    }
-  }
+      return scaleRgb(stone, k);
+    },
+  );
   return { reflectivity: 0.2, depthOfField: true };
 }

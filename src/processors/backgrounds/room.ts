@@ -4,8 +4,8 @@
  * Shapes are drawn with a soft edge of their own instead of being blurred afterwards: a wide blur is then
  * free, and the edge width is exactly the depth of field we want.
  */
-import { type Canvas, clamp01, mix, type Rgb, smoothstep } from './raster.js';
-import type { SceneSetting } from './scene.js';
+import { type Canvas, clamp01, mix, type Rgb, setPixel, smoothstep } from './raster.js';
+import { type FloorPoint, floorAt, type SceneSetting } from './scene.js';
 
 /** Pixel → scene coordinates: u across in canvas heights (0 at the centre), v down in canvas heights. */
 export interface Frame {
@@ -34,6 +34,49 @@ export function productCentre(setting: SceneSetting, frame: Frame): { u: number;
     u: (p.left + p.width / 2 - frame.width / 2) / frame.height,
     v: (p.top + p.height / 2) / frame.height,
   };
+}
+
+/** Where a floor pixel lies: its scene and floor coordinates, and its footprint on the floor. */
+export interface FloorSample {
+  readonly u: number;
+  readonly v: number;
+  readonly point: FloorPoint;
+  /** The floor length one pixel covers (in canvas heights): patterns finer than this must fade. */
+  readonly footprint: number;
+}
+
+/**
+ * Paints every pixel: `wallAt(u, v)` above the horizon, `floorColour(sample)` on the floor (a desk or a
+ * table seen through the camera). The one loop the scenes with a surface share.
+ */
+export function paintFloorAndWall(
+  canvas: Canvas,
+  setting: SceneSetting,
+  wallAt: (u: number, v: number) => Rgb,
+  floorColour: (sample: FloorSample) => Rgb,
+): void {
+  const { camera } = setting;
+  const frame = frameOf(canvas);
+  const depthScale = Math.max(1e-3, camera.base - camera.horizon);
+  const point: FloorPoint = { x: 0, z: 0, scale: 1 };
+  const sample = { u: 0, v: 0, point, footprint: 0 };
+  for (let y = 0, i = 0; y < frame.height; y++) {
+    const v = frame.v(y);
+    for (let x = 0; x < frame.width; x++, i++) {
+      const u = frame.u(x);
+      if (!floorAt(camera, x, y, frame.width, frame.height, point)) {
+        setPixel(canvas, i, wallAt(u, v));
+        continue;
+      }
+      sample.u = u;
+      sample.v = v;
+      sample.footprint =
+        camera.perspective === 'top-down'
+          ? 1 / frame.height
+          : (point.scale * point.scale) / (depthScale * frame.height);
+      setPixel(canvas, i, floorColour(sample));
+    }
+  }
 }
 
 /**

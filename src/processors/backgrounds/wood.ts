@@ -6,9 +6,9 @@
  * The same surface, in lighter wood, is the table of `living_room` and `outdoor`.
  */
 import { fbm, random01, sequence } from './noise.js';
-import { type Canvas, clamp01, hex, mixRgb, type Rgb, scaleRgb, setPixel, smoothstep } from './raster.js';
-import { type Bokeh, frameOf, paintBokeh, productCentre, wallLight } from './room.js';
-import { type FloorPoint, floorAt, type LightingName, type SceneSetting } from './scene.js';
+import { type Canvas, clamp01, hex, mixRgb, type Rgb, scaleRgb, smoothstep } from './raster.js';
+import { type Bokeh, frameOf, paintBokeh, paintFloorAndWall, productCentre, wallLight } from './room.js';
+import type { LightingName, SceneSetting } from './scene.js';
 import type { SceneTraits } from './traits.js';
 
 export interface WoodPalette {
@@ -111,29 +111,14 @@ export function paintTable(
   palette: WoodPalette,
   wallAt: (u: number, v: number) => Rgb,
 ): void {
-  const { camera, lighting, seed } = setting;
-  const frame = frameOf(canvas);
-  const centre = productCentre(setting, frame);
+  const { lighting, seed } = setting;
+  const centre = productCentre(setting, frameOf(canvas));
   const c = lighting.contrast;
   const dark = lighting.name === 'dramatic';
-  const depthScale = Math.max(1e-3, camera.base - camera.horizon);
-  const point: FloorPoint = { x: 0, z: 0, scale: 1 };
-  for (let y = 0, i = 0; y < frame.height; y++) {
-    const v = frame.v(y);
-    for (let x = 0; x < frame.width; x++, i++) {
-      const u = frame.u(x);
-      if (!floorAt(camera, x, y, frame.width, frame.height, point)) {
-        setPixel(canvas, i, wallAt(u, v));
-        continue;
-      }
-      const footprint =
-        camera.perspective === 'top-down'
-          ? 1 / frame.height
-          : (point.scale * point.scale) / (depthScale * frame.height);
-      const wood = woodAt(point.x + 0.013, point.z, seed, palette, footprint);
-      const pool = Math.exp(-(((u - centre.u) / (dark ? 0.45 : 1.1)) ** 2) - ((v - centre.v) / 0.75) ** 2);
-      const k = (dark ? 0.22 + 0.95 * pool : 0.88 + 0.14 * pool) * (1 + 0.1 * c * u * lighting.keyX);
-      setPixel(canvas, i, scaleRgb(wood, k));
-    }
-  }
+  paintFloorAndWall(canvas, setting, wallAt, ({ u, v, point, footprint }) => {
+    const wood = woodAt(point.x + 0.013, point.z, seed, palette, footprint);
+    const pool = Math.exp(-(((u - centre.u) / (dark ? 0.45 : 1.1)) ** 2) - ((v - centre.v) / 0.75) ** 2);
+    const k = (dark ? 0.22 + 0.95 * pool : 0.88 + 0.14 * pool) * (1 + 0.1 * c * u * lighting.keyX);
+    return scaleRgb(wood, k);
+  });
 }
