@@ -25,6 +25,7 @@ import { EventCodec } from './kafka/event-codec.js';
 import { createLogger, type Logger } from './logger.js';
 import { createModelProvider } from './models/index.js';
 import type { ModelProvider } from './models/model-provider.js';
+import type { PipelineEnvironment } from './processors/types.js';
 import type { RequestedEvent, StageEvent } from './schemas/events.js';
 import { type StageRole, stageRoles } from './schemas/vocabulary.js';
 import { type S3Store, s3StoreFromConfig } from './storage/s3-store.js';
@@ -61,6 +62,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const models = createModelProvider(config, (m) => log.info(m));
   // OpenAI backgrounds only with a key; the stage runner does the retrying, so the SDK does none.
   const backgrounds = createBackgroundSource(config);
+  const environment: PipelineEnvironment = { backgrounds: backgrounds?.name ?? null };
   const roles = selectRoles(options.stages ?? (config.WORKER_STAGES as StageRole[]));
   let database: DatabaseHandle | undefined;
   let runners: StageRunner<unknown>[] = [];
@@ -101,7 +103,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       },
     };
     const handlers = roles.map((role) =>
-      handlerFor(role, { store, jobs, topology, config, models, backgrounds }),
+      handlerFor(role, { store, jobs, topology, config, models, backgrounds, environment }),
     );
     runners = handlers.map((h) => new StageRunner(topology.stage(h.role), h as StageHandler<unknown>, deps));
     for (const r of runners) await r.start();
@@ -129,7 +131,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   async function submit(event: RequestedEvent): Promise<{ jobId: string }> {
     // Refuse what can never succeed before it enters the stream.
     const plan = validatePlan(event.operations);
-    const jobId = jobIdFor(event.requestId, pipelineVersion(plan, event.output));
+    const jobId = jobIdFor(event.requestId, pipelineVersion(plan, event.output, environment));
     try {
       const value = await codec.encode(topology.requested, event);
       await apiProducer.send({ topic: topology.requested, messages: [{ key: messageKey(event), value }] });
@@ -183,11 +185,12 @@ interface HandlerDeps {
   readonly config: Config;
   readonly models: ModelProvider;
   readonly backgrounds: BackgroundSource | undefined;
+  readonly environment: PipelineEnvironment;
 }
 
 function handlerFor(
   role: StageRole,
-  { store, jobs, topology, config, models, backgrounds }: HandlerDeps,
+  { store, jobs, topology, config, models, backgrounds, environment }: HandlerDeps,
 ): StageHandler<RequestedEvent> | StageHandler<StageEvent> {
   if (role === 'ingest') {
     return createIngest({
@@ -195,6 +198,7 @@ function handlerFor(
       jobs,
       topology,
       maxPixels: config.IMAGE_MAX_PIXELS,
+      environment,
       fetch: {
         timeoutMs: config.FETCH_TIMEOUT_MS,
         maxBytes: config.FETCH_MAX_BYTES,

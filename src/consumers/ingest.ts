@@ -8,6 +8,7 @@ import type { JobRepository } from '../db/job-repository.js';
 import { type ErrorCode, errorCatalogue, MediaStudioError } from '../errors.js';
 import { type SafeFetchOptions, safeFetch } from '../fetch/safe-fetch.js';
 import { decodeImage, encodeLossless } from '../processors/codec.js';
+import type { PipelineEnvironment } from '../processors/types.js';
 import type { RequestedEvent, StageEvent } from '../schemas/events.js';
 import { requestedEventRules } from '../schemas/request.js';
 import type { OperationName } from '../schemas/vocabulary.js';
@@ -31,6 +32,8 @@ export interface IngestDeps {
   readonly topology: Topology;
   readonly fetch: SafeFetchOptions;
   readonly maxPixels: number;
+  /** What of this deployment decides outputs (pinned in each job's pipeline version). */
+  readonly environment: PipelineEnvironment;
 }
 
 interface Identified extends JobRef {
@@ -43,7 +46,7 @@ export function createIngest(deps: IngestDeps): StageHandler<RequestedEvent> {
     role: 'ingest',
 
     async handle(event) {
-      const job = identify(event);
+      const job = identify(event, deps.environment);
       if (job.problem) throw job.problem;
       const plan = job.plan!;
       const { job: row, created } = await deps.jobs.createJob({
@@ -99,7 +102,7 @@ export function createIngest(deps: IngestDeps): StageHandler<RequestedEvent> {
     },
 
     async fail(event, error) {
-      const job = identify(event);
+      const job = identify(event, deps.environment);
       const { created } = await deps.jobs.createJob({
         id: job.jobId,
         requestId: job.requestId,
@@ -135,7 +138,7 @@ export function createIngest(deps: IngestDeps): StageHandler<RequestedEvent> {
 }
 
 /** Names the job of a request; a request that breaks the rules still gets a stable identity. */
-function identify(event: RequestedEvent): Identified {
+function identify(event: RequestedEvent, environment: PipelineEnvironment): Identified {
   const base = {
     requestId: event.requestId,
     storeId: event.storeId,
@@ -150,7 +153,7 @@ function identify(event: RequestedEvent): Identified {
   }
   try {
     const plan = validatePlan(event.operations);
-    const version = pipelineVersion(plan, event.output);
+    const version = pipelineVersion(plan, event.output, environment);
     return {
       ...base,
       jobId: jobIdFor(event.requestId, version),

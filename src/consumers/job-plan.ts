@@ -1,12 +1,14 @@
 /**
  * A request's plan, validated and pinned: each operation's params parsed by its processor's schema (so
  * defaults are explicit), and the pipeline version — a hash of the operations, their params, the
- * processors' versions and the output spec. The job id derives from the request id and that version:
+ * processors' versions, what of the deployment decides an operation's output (which remote generator
+ * `generate_background`'s `auto` would use) and the output spec. The job id derives from the request id and that version:
  * replaying the same request finds the same job; changing anything renders a new, separate job.
  */
 import { createHash } from 'node:crypto';
 import { MediaStudioError, toMediaStudioError } from '../errors.js';
 import { getProcessor, parseParams } from '../processors/index.js';
+import type { PipelineEnvironment } from '../processors/types.js';
 import type { OperationSpec, OutputSpec } from '../schemas/events.js';
 
 export interface PlannedOperation {
@@ -50,12 +52,25 @@ export function toOperationSpecs(plan: readonly PlannedOperation[]): OperationSp
   return plan.map((op) => ({ type: op.type, params: canonicalJson(op.params) }));
 }
 
-export function pipelineVersion(plan: readonly PlannedOperation[], output: OutputSpec): string {
-  const pinned = plan.map((op) => ({
-    type: op.type,
-    version: getProcessor(op.type).version,
-    params: op.params,
-  }));
+/** A deployment with nothing that changes outputs: no remote background generator. */
+export const offlineEnvironment: PipelineEnvironment = { backgrounds: null };
+
+export function pipelineVersion(
+  plan: readonly PlannedOperation[],
+  output: OutputSpec,
+  environment: PipelineEnvironment,
+): string {
+  const pinned = plan.map((op) => {
+    const processor = getProcessor(op.type);
+    const pins = processor.pinnedEnvironment?.(op.params, environment);
+    // Only operations that depend on the deployment carry `environment`: other jobs keep their ids.
+    return {
+      type: op.type,
+      version: processor.version,
+      params: op.params,
+      ...(pins === undefined ? {} : { environment: pins }),
+    };
+  });
   return `v1-${sha256(canonicalJson({ plan: pinned, output })).slice(0, 16)}`;
 }
 

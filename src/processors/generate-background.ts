@@ -125,6 +125,12 @@ export const generateBackground = defineProcessor({
   name: 'generate_background',
   version: '1',
   params: generateBackgroundParams,
+  // A scene painted remotely differs from the offline one: adding OPENAI_API_KEY and replaying renders anew.
+  pinnedEnvironment(params, environment) {
+    const plainFill = params.style === 'white' || params.style === 'transparent';
+    if (plainFill || params.generator === 'offline' || environment.backgrounds === null) return undefined;
+    return { backgrounds: environment.backgrounds };
+  },
   async run(image, params, context) {
     context.signal?.throwIfAborted();
     const census = censusOf(image);

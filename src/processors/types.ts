@@ -39,6 +39,12 @@ export interface ProcessorContext {
   readonly backgrounds?: BackgroundSource;
 }
 
+/** What a deployment offers that can change an operation's output (names only, no secrets). */
+export interface PipelineEnvironment {
+  /** The configured remote background generator, e.g. `openai:gpt-image-1`; null when none is. */
+  readonly backgrounds: string | null;
+}
+
 export interface Processor<S extends z.ZodType = z.ZodType> {
   readonly name: OperationName;
   /**
@@ -48,6 +54,11 @@ export interface Processor<S extends z.ZodType = z.ZodType> {
   readonly version: string;
   /** The params schema: every field described and defaulted; unknown keys are rejected. */
   readonly params: S;
+  /**
+   * What besides the params and `version` decides this operation's output in this deployment, pinned in
+   * the pipeline version: e.g. which remote generator `auto` would use. Absent: nothing does.
+   */
+  pinnedEnvironment?(params: z.output<S>, environment: PipelineEnvironment): JsonValue | undefined;
   run(image: RawImage, params: z.output<S>, context: ProcessorContext): Promise<ProcessorResult>;
 }
 
