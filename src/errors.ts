@@ -57,15 +57,18 @@ export class MediaStudioError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
+    options?: { cause?: unknown; details?: Record<string, unknown>; retryAfterMs?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MediaStudioError';
     this.retriable = errorCatalogue[code].retriable;
     this.details = options?.details;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   readonly details: Record<string, unknown> | undefined;
+  /** A retriable failure whose source said when to come back (HTTP Retry-After): wait at least this. */
+  readonly retryAfterMs: number | undefined;
 }
 
 export function isMediaStudioError(err: unknown): err is MediaStudioError {

@@ -122,18 +122,34 @@ export function classifyOpenAIError(err: unknown, signal?: AbortSignal): unknown
   if (err instanceof APIError && err.status !== undefined) {
     const status = err.status;
     const transient = status === 408 || status === 409 || status === 429 || status >= 500;
+    const retryAfterMs = transient ? retryAfterOf(err.headers) : undefined;
     return new MediaStudioError(
       transient ? 'MS_UPSTREAM_UNAVAILABLE' : 'MS_UPSTREAM_REJECTED',
       `OpenAI images answered ${err.message}`,
       {
         cause: err,
         details: { status, type: err.type, code: err.code, requestId: err.requestID },
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       },
     );
   }
   // Anything else (a response that is not JSON, a proxy's garbage) is treated as a passing failure.
   const message = err instanceof Error ? err.message : String(err);
   return new MediaStudioError('MS_UPSTREAM_UNAVAILABLE', `OpenAI images failed: ${message}`, { cause: err });
+}
+
+/**
+ * When a rate-limited API asks to be called again, in ms: OpenAI's `retry-after-ms`, else the standard
+ * `retry-after` (seconds or an HTTP date). Undefined when absent or unreadable.
+ */
+export function retryAfterOf(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
+  const value = headers?.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number.parseFloat(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

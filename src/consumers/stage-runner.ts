@@ -162,7 +162,9 @@ export class StageRunner<E> {
         const e = toMediaStudioError(err, 'MS_PROCESSING_FAILED');
         this.throwIfShuttingDown();
         if (e.retriable && attempt < retryMaxAttempts) {
-          const wait = this.delay(attempt);
+          // A source that says when to come back (Retry-After) is not called sooner, within our own cap.
+          const asked = Math.min(e.retryAfterMs ?? 0, this.deps.settings.retryMaxMs);
+          const wait = Math.max(this.delay(attempt), asked);
           log.warn({ attempt, code: e.code, err: e.message, retryInMs: wait }, 'stage failed, retrying');
           this.deps.metrics.observe(this.stage.role, 'retried', 0);
           await sleep(wait, this.shutdown.signal);

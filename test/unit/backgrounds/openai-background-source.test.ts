@@ -8,6 +8,7 @@ import {
   createBackgroundSource,
   imageSizeFor,
   OpenAIBackgroundSource,
+  retryAfterOf,
 } from '../../../src/backgrounds/openai-background-source.js';
 import { MediaStudioError } from '../../../src/errors.js';
 import { decodeLossless, encodeLossless } from '../../../src/processors/codec.js';
@@ -131,7 +132,28 @@ describe('OpenAIBackgroundSource', () => {
     const e = await failure(source().generate(request));
     expect(e).toMatchObject({ code: 'MS_UPSTREAM_UNAVAILABLE', retriable: true });
     expect(e.details).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect(e.retryAfterMs).toBe(0);
     expect(received).toHaveLength(1);
+  });
+
+  it("a rate limit carries OpenAI's retry-after-ms, so the stage runner waits at least that long", async () => {
+    answer = json(
+      429,
+      { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } },
+      { 'retry-after-ms': '1500', 'retry-after': '2' },
+    );
+    expect((await failure(source().generate(request))).retryAfterMs).toBe(1500);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date, and ignores what it cannot read', () => {
+    const now = Date.parse('2026-11-24T10:00:00Z');
+    const of = (h: Record<string, string>) => retryAfterOf(new Headers(h), now);
+    expect(of({ 'retry-after': '7' })).toBe(7000);
+    expect(of({ 'retry-after': '0.5' })).toBe(500);
+    expect(of({ 'retry-after': 'Tue, 24 Nov 2026 10:00:30 GMT' })).toBe(30_000);
+    expect(of({ 'retry-after': 'Tue, 24 Nov 2026 09:59:00 GMT' })).toBe(0);
+    expect(of({ 'retry-after': 'soon' })).toBeUndefined();
+    expect(of({})).toBeUndefined();
   });
 
   it('a server error is a passing failure', async () => {
