@@ -168,7 +168,7 @@ async function evaluatePeers(dir: string, models: ModelProvider): Promise<void> 
   console.log(`load average at start: ${load()}`);
   console.log(`scores against rembg ${reference} (pseudo ground truth), IoU / MAE`);
   console.log(
-    `${'fixture'.padEnd(14)} ${['ours', 'raw isnet', ...compared.map((c) => `rembg ${c}`)].map((c) => c.padStart(22)).join('')}`,
+    `${'fixture'.padEnd(14)} ${['ours', 'raw isnet', ...compared.map((c) => `rembg ${c}`)].map((c) => c.padStart(25)).join('')}`,
   );
   for (const file of readdirSync(fixtures).sort()) {
     const stem = file.replace(/\.[^.]+$/, '');
@@ -197,7 +197,7 @@ async function evaluatePeers(dir: string, models: ModelProvider): Promise<void> 
     for (const c of compared)
       cells.push(scoreMask(await alphaOf(path.join(results, `${stem}.${c}.png`)), truth));
     console.log(
-      `${stem.padEnd(14)} ${cells.map((s) => `${s.iou.toFixed(3)} / ${s.mae.toFixed(3)}`.padStart(22)).join('')}`,
+      `${stem.padEnd(14)} ${cells.map((s) => `${s.iou.toFixed(3)} / ${s.mae.toFixed(3)}`.padStart(25)).join('')}`,
     );
   }
   console.log(`load average at end: ${load()}`);

@@ -54,12 +54,12 @@ export const TUNING = {
   keepDilation: 3,
   /** Guided filter fitted at about this many px on the long side (768 scores as 1024 at 56% of the cost). */
   guideSide: 768,
-  guideRadius: 4,
+  guideRadius: 2,
   guideEps: 1e-3,
   /** With alpha_matting: erosion of the sure regions, px at full resolution (rembg's erode_size). */
   mattingErode: 10,
   /** Half-width of the edge band the guided filter may change, in guide px (0: no edge refinement). */
-  bandRadius: 6,
+  bandRadius: 3,
 };
 export type Tuning = typeof TUNING;
 
