@@ -47,6 +47,7 @@ import {
 } from './watermark/detect-repetition.js';
 import { textProbability, textRegions } from './watermark/detect-text.js';
 import { coverage } from './watermark/estimate-alpha.js';
+import { extendMark } from './watermark/extend-mark.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { unblendInto } from './watermark/unblend.js';
 
@@ -200,6 +201,27 @@ export const removeWatermark = defineProcessor({
       }
     }
     const kind = found.length >= 3 ? 'tiled' : 'text';
+    // A single mark: the parts of it that are no text (a stamp's icon, a logo beside the name) share its blend.
+    let extended = 0;
+    if (shared && kind === 'text') {
+      const heights = found.map((f) => regions[f.region]!.textHeight).sort((a, b) => a - b);
+      const more = extendMark(
+        image,
+        found.map((f) => f.analysis),
+        shared,
+        heights[heights.length >> 1]!,
+        plain,
+        thresholds.explained - SHARED_BLEND_SLACK,
+      );
+      if (more) {
+        extended = more.pieces;
+        found.push({
+          analysis: more.analysis,
+          region: -1,
+          verdict: { overlay: true, confidence: 0.5 * more.explained, reason: 'same blend beside the mark' },
+        });
+      }
+    }
 
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
@@ -247,6 +269,7 @@ export const removeWatermark = defineProcessor({
         regions: regionsMeta,
         share_of_image: round(covered / (image.width * image.height), 5),
         lattice_copies: tiled,
+        pieces_beside: extended,
         inpainted_pixels: inpainted,
         residual: round(
           residualScore(

@@ -54,6 +54,11 @@ describe('remove_watermark', () => {
     ['magento_ug06-lb-0_tiled', 'a tiled diagonal name over product and background', 8],
     ['magento_lt01_center', 'a URL across a DVD cover whose own title and text stay', 6],
     ['bottles_1_solid_3_center', 'a grey name across two bottles with their own print', 5],
+    [
+      'magento_mb03-black-0_logo',
+      'a green stamp: its name found as text, its bottle icon by the same blend',
+      3,
+    ],
   ])('restores under %s (%s) and leaves the rest alone', async (name, _what, minGain) => {
     const input = await decode(datasetFile(SET, 'watermarked', `${name}.jpg`));
     const clean = await decode(datasetFile(SET, 'clean', `${name}.png`));
