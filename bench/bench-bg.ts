@@ -5,7 +5,8 @@
  *
  * One warm-up image (model loading and the first session run are not counted), then every image of
  * DIR/images (default ../shared/datasets/products/images) `rounds` times. Prints the time per image per
- * step (mean and median, from the processor's own `timings_ms`), the total per image, the peak RSS, and
+ * step, wall clock and CPU (mean and median, from the processor's own `timings_ms` and `cpu_ms`; CPU counts
+ * every thread, so inference shows about threads × wall), the total per image, the peak RSS, and
  * the RSS after each round: memory must stay flat over a long run (no growth from round 2 on beyond noise).
  * The load average is printed first and last: timings on a busy machine are not the processor's.
  */
@@ -68,19 +69,28 @@ async function main(): Promise<void> {
   );
 
   const steps = new Map<string, number[]>();
+  const cpuSteps = new Map<string, number[]>();
   const totals: number[] = [];
+  const cpuTotals: number[] = [];
   const megapixels: number[] = [];
   const rssAfterRound: number[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const image of images) {
       const started = performance.now();
+      const startedCpu = process.cpuUsage();
       const { metadata } = await removeBackground.run(image, params, context);
       totals.push(performance.now() - started);
+      const used = process.cpuUsage(startedCpu);
+      cpuTotals.push((used.user + used.system) / 1000);
       megapixels.push((image.width * image.height) / 1e6);
       const timings = metadata.timings_ms as Record<string, number>;
       for (const [step, ms] of Object.entries(timings)) {
         if (!steps.has(step)) steps.set(step, []);
         steps.get(step)!.push(ms);
+      }
+      for (const [step, ms] of Object.entries(metadata.cpu_ms as Record<string, number>)) {
+        if (!cpuSteps.has(step)) cpuSteps.set(step, []);
+        cpuSteps.get(step)!.push(ms);
       }
     }
     // Let V8 settle before sampling, so the figure is what stays, not garbage not yet collected.
@@ -90,13 +100,19 @@ async function main(): Promise<void> {
   }
 
   console.log(`\nper image (${totals.length} runs, mean ${stats(megapixels).mean.toFixed(2)} MP):`);
-  console.log(`${'step'.padEnd(16)} ${'mean ms'.padStart(8)} ${'median'.padStart(8)}`);
-  for (const [step, xs] of steps) {
-    const s = stats(xs);
-    console.log(`${step.padEnd(16)} ${s.mean.toFixed(0).padStart(8)} ${s.median.toFixed(0).padStart(8)}`);
-  }
-  const t = stats(totals);
-  console.log(`${'total'.padEnd(16)} ${t.mean.toFixed(0).padStart(8)} ${t.median.toFixed(0).padStart(8)}`);
+  // A step that ran only for some images (auto's ISNet pass) is averaged over the images it ran for.
+  console.log(
+    `${'step'.padEnd(16)} ${'runs'.padStart(5)} ${'wall mean'.padStart(10)} ${'median'.padStart(7)} ${'cpu mean'.padStart(9)} ${'median'.padStart(7)}  (ms)`,
+  );
+  const row = (step: string, runs: number, wall: number[], cpu: number[]) => {
+    const w = stats(wall);
+    const c = stats(cpu);
+    console.log(
+      `${step.padEnd(16)} ${String(runs).padStart(5)} ${w.mean.toFixed(0).padStart(10)} ${w.median.toFixed(0).padStart(7)} ${c.mean.toFixed(0).padStart(9)} ${c.median.toFixed(0).padStart(7)}`,
+    );
+  };
+  for (const [step, xs] of steps) row(step, xs.length, xs, cpuSteps.get(step) ?? []);
+  row('total', totals.length, totals, cpuTotals);
   const peak = process.resourceUsage().maxRSS * 1024;
   const drift = rssAfterRound.at(-1)! - rssAfterRound[0]!;
   console.log(

@@ -12,7 +12,12 @@
 
 import { fadeGhosts, fillUnsureHoles, fuseOpinions, selectSubject } from './mask-refine.js';
 import { boxMean, type FloatMap, resizeBilinear } from './matting/float-map.js';
-import { applyGuidedInto, guidedCoefficients, guideFromPixels } from './matting/guided-filter.js';
+import {
+  applyGuidedInto,
+  guidedCoefficients,
+  guideFromPixels,
+  type Window,
+} from './matting/guided-filter.js';
 
 export interface AlphaOptions {
   /** Trimap thresholds on 0..1 (the seed's 240/255 and 10/255), only with `matting`. */
@@ -27,8 +32,10 @@ export interface AlphaResult {
   readonly regions: number;
   readonly keptRegions: number;
   readonly filledHoles: number;
-  /** Milliseconds per step. */
+  /** Milliseconds per step, wall clock. */
   readonly timings: { select: number; refine: number };
+  /** Milliseconds of CPU per step (process-wide: what the step costs on a shared machine). */
+  readonly cpuTimings: { select: number; refine: number };
 }
 
 /** Tuned on ../shared/datasets/product-composites and fg-masks (see docs/models.md and bench/eval-bg.ts). */
@@ -64,6 +71,10 @@ export const TUNING = {
 export type Tuning = typeof TUNING;
 
 const now = () => performance.now();
+const cpuNow = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 /**
  * `main` is the primary model's map, `second` (optional) another model's (any size; resized to `main`).
@@ -80,6 +91,7 @@ export function computeAlpha(
 ): AlphaResult {
   const T: Tuning = { ...TUNING, ...options.tuning };
   let t = now();
+  let c = cpuNow();
   const { width: mw, height: mh } = main;
   const q = second ? resizeBilinear(second, mw, mh).data : undefined;
   const p = q ? fuseOpinions(main.data, q, T.fuseStrength) : main.data.slice();
@@ -103,8 +115,10 @@ export function computeAlpha(
   const filledHoles = fillUnsureHoles(mask, either, mw, mh, inside, T.holeMainMean, T.holeEitherMean);
   if (T.ghostRadius > 0) fadeGhosts(mask, mw, mh, T.ghostRadius);
   const select = now() - t;
+  const selectCpu = cpuNow() - c;
 
   t = now();
+  c = cpuNow();
   const alpha = refineEdges(
     { data: mask, width: mw, height: mh },
     pixels,
@@ -115,12 +129,14 @@ export function computeAlpha(
     T,
   );
   const refine = now() - t;
+  const refineCpu = cpuNow() - c;
   return {
     alpha,
     regions: selection.regions,
     keptRegions: selection.kept,
     filledHoles,
     timings: { select, refine },
+    cpuTimings: { select: selectCpu, refine: refineCpu },
   };
 }
 
@@ -140,7 +156,6 @@ function refineEdges(
   const gw = Math.max(1, Math.round(width * scale));
   const gh = Math.max(1, Math.round(height * scale));
   const low = resizeBilinear(mask, gw, gh).data;
-  const guide = guideFromPixels(downsample(pixels, width, height, channels, gw, gh), gw, gh, 3);
   // … inside the band where the mask changes (or, with matting, where the trimap is unknown).
   const band = new Float32Array(gw * gh);
   if (options.matting) {
@@ -170,8 +185,17 @@ function refineEdges(
   // The radius is in guide px at a 1024 px guide; a smaller picture gets a proportionally smaller window,
   // so a 256 px thumbnail is not feathered over a sixtieth of its width.
   const radius = Math.max(1, Math.round((T.guideRadius * Math.max(gw, gh)) / T.guideSide));
-  const coefficients = guidedCoefficients(guide, low, radius, T.guideEps);
   const alpha = resizeBilinear(mask, width, height).data;
+  // The filter is fitted only on the band's bounding box, grown by the reach of its two box passes.
+  const window = bandWindow(band, gw, gh, 2 * radius + 2);
+  if (!window) return alpha;
+  const guide = guideFromPixels(
+    downsample(pixels, width, height, channels, gw, gh, window),
+    window.width,
+    window.height,
+    3,
+  );
+  const coefficients = guidedCoefficients(guide, cropMap(low, gw, window), radius, T.guideEps);
   applyGuidedInto(
     alpha,
     coefficients,
@@ -180,11 +204,48 @@ function refineEdges(
     width,
     height,
     channels,
+    window,
   );
   return alpha;
 }
 
-/** Box-averaged downsampling of interleaved 8-bit pixels to RGB (first three channels). */
+/** Bounding box of the nonzero pixels of `band`, grown by `pad` and clipped to the map; null if none. */
+function bandWindow(band: Float32Array, width: number, height: number, pad: number): Window | null {
+  let [l, t, r, b] = [width, height, -1, -1];
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (band[row + x] === 0) continue;
+      if (x < l) l = x;
+      if (x > r) r = x;
+      if (y < t) t = y;
+      if (y > b) b = y;
+    }
+  }
+  if (r < 0) return null;
+  const left = Math.max(0, l - pad);
+  const top = Math.max(0, t - pad);
+  return {
+    left,
+    top,
+    width: Math.min(width, r + pad + 1) - left,
+    height: Math.min(height, b + pad + 1) - top,
+  };
+}
+
+function cropMap(data: Float32Array, width: number, w: Window): Float32Array {
+  const out = new Float32Array(w.width * w.height);
+  for (let y = 0; y < w.height; y++) {
+    const from = (y + w.top) * width + w.left;
+    out.set(data.subarray(from, from + w.width), y * w.width);
+  }
+  return out;
+}
+
+/**
+ * Box-averaged downsampling of interleaved 8-bit pixels to RGB (first three channels) at tw×th, only the
+ * target pixels inside `w` (the result is w.width × w.height).
+ */
 function downsample(
   pixels: Uint8Array,
   width: number,
@@ -192,37 +253,35 @@ function downsample(
   channels: number,
   tw: number,
   th: number,
+  w: Window,
 ): Uint8Array {
-  const out = new Uint8Array(tw * th * 3);
-  if (tw === width && th === height) {
-    for (let i = 0, j = 0; i < tw * th; i++, j += channels) {
-      out[i * 3] = pixels[j]!;
-      out[i * 3 + 1] = pixels[j + 1]!;
-      out[i * 3 + 2] = pixels[j + 2]!;
-    }
-    return out;
-  }
+  const out = new Uint8Array(w.width * w.height * 3);
   const sx = width / tw;
   const sy = height / th;
-  for (let y = 0; y < th; y++) {
-    const y0 = Math.floor(y * sy);
-    const y1 = Math.max(y0 + 1, Math.floor((y + 1) * sy));
-    for (let x = 0; x < tw; x++) {
-      const x0 = Math.floor(x * sx);
-      const x1 = Math.max(x0 + 1, Math.floor((x + 1) * sx));
+  for (let y = 0; y < w.height; y++) {
+    const ty = y + w.top;
+    const y0 = Math.floor(ty * sy);
+    const y1 = Math.max(y0 + 1, Math.floor((ty + 1) * sy));
+    for (let x = 0; x < w.width; x++) {
+      const tx = x + w.left;
+      const x0 = Math.floor(tx * sx);
+      const x1 = Math.max(x0 + 1, Math.floor((tx + 1) * sx));
       let r = 0;
       let g = 0;
       let b = 0;
       for (let yy = y0; yy < y1; yy++) {
-        for (let xx = x0; xx < x1; xx++) {
-          const j = (yy * width + xx) * channels;
+        for (
+          let j = (yy * width + x0) * channels, end = (yy * width + x1) * channels;
+          j < end;
+          j += channels
+        ) {
           r += pixels[j]!;
           g += pixels[j + 1]!;
           b += pixels[j + 2]!;
         }
       }
       const n = (y1 - y0) * (x1 - x0);
-      const o = (y * tw + x) * 3;
+      const o = (y * w.width + x) * 3;
       out[o] = Math.round(r / n);
       out[o + 1] = Math.round(g / n);
       out[o + 2] = Math.round(b / n);

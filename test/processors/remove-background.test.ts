@@ -169,6 +169,9 @@ describe('remove_background outputs', () => {
     expect(Object.keys(metadata.timings_ms as object)).toEqual(
       expect.arrayContaining(['prepare', 'infer_u2netp', 'select', 'refine', 'decontaminate', 'compose']),
     );
+    expect(Object.keys(metadata.cpu_ms as object).sort()).toEqual(
+      Object.keys(metadata.timings_ms as object).sort(),
+    );
     expect(metadata.subject_bbox).toMatchObject({ width: expect.any(Number), height: expect.any(Number) });
   });
 });

@@ -8,17 +8,18 @@
  *   F_i = F̂_i + α_i (I_i − α_i F̂_i − (1 − α_i) B̂_i)
  *
  * run twice, as in the reference code: with a large window on F = B = I, then with a small one on that F and
- * the blurred B̂ (the paper's 90 px then 6 px boxes, radii 45 and 3, at about 1 MP; the caller scales them).
+ * the blurred B̂ (the paper's 90 px then 6 px boxes, radii 45 and 3, at about 1 MP; the caller scales the
+ * large one).
  *
  * Only partial pixels need F (at α = 1 the formula gives F = I exactly; at α = 0 colour is invisible), so the
- * large pass runs on a downscaled copy (its window is smooth anyway) and the small pass at full resolution
- * on the bounding box of the partial pixels only.
+ * large pass runs on a downscaled copy (its window is smooth anyway) and the small pass at the partial pixels
+ * only (see `decontaminate`).
  */
-import { boxMean, resizeBilinear } from './float-map.js';
+import { boxMean } from './float-map.js';
 
 export interface ForegroundOptions {
-  /** Large then small window radius, in px at the image's resolution. */
-  readonly radii: readonly [number, number];
+  /** The large window's radius, in px at the image's resolution. */
+  readonly radius: number;
 }
 
 /** One Blur-Fusion pass on planes (0..1); returns the new F planes and the blurred B̂ planes. */
@@ -61,36 +62,15 @@ function blurFusion(
   return { F: outF, B: outB };
 }
 
-function planes(pixels: Uint8Array, channels: number, width: number, region: Region): Float32Array[] {
-  return [0, 1, 2].map((c) => {
-    const plane = new Float32Array(region.width * region.height);
-    for (let y = 0; y < region.height; y++) {
-      const src = ((y + region.top) * width + region.left) * channels + c;
-      for (let x = 0; x < region.width; x++) plane[y * region.width + x] = pixels[src + x * channels]! / 255;
-    }
-    return plane;
-  });
-}
-
-interface Region {
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-function crop(plane: Float32Array, width: number, region: Region): Float32Array {
-  const out = new Float32Array(region.width * region.height);
-  for (let y = 0; y < region.height; y++) {
-    const from = (y + region.top) * width + region.left;
-    out.set(plane.subarray(from, from + region.width), y * region.width);
-  }
-  return out;
-}
-
 /**
  * Foreground colours, 8-bit RGB interleaved for the whole image: Blur-Fusion's F where alpha is partial, the
  * picture's own colour elsewhere. `pixels` are interleaved 8-bit with `channels` per pixel, `alpha` 0..1.
+ *
+ * The large pass runs on a copy about `large / 12` times smaller (a window of ~12 px there). The small pass
+ * is evaluated at the partial pixels only: its inputs, the large pass's F and B̂, are smooth at the scale of
+ * the small window (they come from the downscaled copy), so their windowed means are taken as their values
+ * at the pixel, sampled bilinearly, and the pass reduces to eq. 5 per pixel. Cost: one downscale and the
+ * large pass, plus O(partial pixels), instead of full-resolution planes and box filters.
  */
 export function decontaminate(
   pixels: Uint8Array,
@@ -102,31 +82,20 @@ export function decontaminate(
 ): Uint8Array {
   const n = width * height;
   const out = new Uint8Array(n * 3);
-  let [l, t, r, b] = [width, height, -1, -1];
+  let partial = 0;
   for (let i = 0, j = 0; i < n; i++, j += channels) {
     out[i * 3] = pixels[j]!;
     out[i * 3 + 1] = pixels[j + 1]!;
     out[i * 3 + 2] = pixels[j + 2]!;
-    if (!isPartial(alpha[i]!)) continue;
-    const x = i % width;
-    const y = (i - x) / width;
-    if (x < l) l = x;
-    if (x > r) r = x;
-    if (y < t) t = y;
-    if (y > b) b = y;
+    if (isPartial(alpha[i]!)) partial++;
   }
-  if (r < 0) return out;
-  const [large, small] = options.radii;
+  if (partial === 0) return out;
+  const large = options.radius;
 
-  // Large pass on a copy about `large / 12` times smaller (a window of ~12 px there).
   const k = Math.max(1, Math.floor(large / 12));
   const lw = Math.max(1, Math.round(width / k));
   const lh = Math.max(1, Math.round(height / k));
-  const whole = { left: 0, top: 0, width, height };
-  const fullPlanes = planes(pixels, channels, width, whole);
-  const down = (p: Float32Array) => resizeArea(p, width, height, lw, lh);
-  const lowImage = fullPlanes.map(down);
-  const lowAlpha = down(alpha);
+  const { image: lowImage, alpha: lowAlpha } = downscale(pixels, alpha, width, height, channels, lw, lh);
   const first = blurFusion(
     lowImage,
     lowImage,
@@ -137,34 +106,46 @@ export function decontaminate(
     Math.max(1, Math.round(large / k)),
   );
 
-  // Small pass at full resolution on the partial pixels' box (plus its window).
-  const region: Region = {
-    left: Math.max(0, l - small),
-    top: Math.max(0, t - small),
-    width: Math.min(width, r + small + 1) - Math.max(0, l - small),
-    height: Math.min(height, b + small + 1) - Math.max(0, t - small),
-  };
-  const up = (p: Float32Array) =>
-    crop(resizeBilinear({ data: p, width: lw, height: lh }, width, height).data, width, region);
-  const image = fullPlanes.map((p) => crop(p, width, region));
-  const regionAlpha = crop(alpha, width, region);
-  const second = blurFusion(
-    image,
-    first.F.map(up),
-    first.B.map(up),
-    regionAlpha,
-    region.width,
-    region.height,
-    small,
-  );
-  for (let y = 0; y < region.height; y++) {
-    for (let x = 0; x < region.width; x++) {
-      const ri = y * region.width + x;
-      if (!isPartial(regionAlpha[ri]!)) continue;
-      const o = ((y + region.top) * width + x + region.left) * 3;
-      out[o] = Math.round(second.F[0]![ri]! * 255);
-      out[o + 1] = Math.round(second.F[1]![ri]! * 255);
-      out[o + 2] = Math.round(second.F[2]![ri]! * 255);
+  // Bilinear sampling of the low-resolution F and B̂ at full-resolution pixel centres (half-pixel aligned).
+  const sx = lw / width;
+  const sy = lh / height;
+  const [F0, F1, F2] = first.F as [Float32Array, Float32Array, Float32Array];
+  const [B0, B1, B2] = first.B as [Float32Array, Float32Array, Float32Array];
+  const k255 = 1 / 255;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), lh - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, lh - 1);
+    const wy = fy - y0;
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const a = alpha[row + x]!;
+      if (!isPartial(a)) continue;
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), lw - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, lw - 1);
+      const wx = fx - x0;
+      const i00 = y0 * lw + x0;
+      const i01 = y0 * lw + x1;
+      const i10 = y1 * lw + x0;
+      const i11 = y1 * lw + x1;
+      const c00 = (1 - wx) * (1 - wy);
+      const c01 = wx * (1 - wy);
+      const c10 = (1 - wx) * wy;
+      const c11 = wx * wy;
+      const i = row + x;
+      const j = i * channels;
+      const o = i * 3;
+      const planesF = [F0, F1, F2];
+      const planesB = [B0, B1, B2];
+      for (let c = 0; c < 3; c++) {
+        const f = planesF[c]!;
+        const b = planesB[c]!;
+        const fh = f[i00]! * c00 + f[i01]! * c01 + f[i10]! * c10 + f[i11]! * c11;
+        const bh = b[i00]! * c00 + b[i01]! * c01 + b[i10]! * c10 + b[i11]! * c11;
+        const v = fh + a * (pixels[j + c]! * k255 - a * fh - (1 - a) * bh);
+        out[o + c] = Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
+      }
     }
   }
   return out;
@@ -173,20 +154,49 @@ export function decontaminate(
 /** Partial once stored as 8 bits: alpha rounds to 1..254. */
 const isPartial = (a: number) => a >= 0.5 / 255 && a < 254.5 / 255;
 
-/** Area-averaged downscaling of a float plane (each target pixel the mean of its source box). */
-function resizeArea(src: Float32Array, width: number, height: number, tw: number, th: number): Float32Array {
-  if (tw === width && th === height) return src.slice();
-  const out = new Float32Array(tw * th);
+/**
+ * Area-averaged downscaling of interleaved 8-bit pixels (to three 0..1 planes) and of alpha, in one pass:
+ * each target pixel is the mean of its source box.
+ */
+function downscale(
+  pixels: Uint8Array,
+  alpha: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+  tw: number,
+  th: number,
+): { image: Float32Array[]; alpha: Float32Array } {
+  const image = [new Float32Array(tw * th), new Float32Array(tw * th), new Float32Array(tw * th)];
+  const [r, g, b] = image as [Float32Array, Float32Array, Float32Array];
+  const a = new Float32Array(tw * th);
   for (let y = 0; y < th; y++) {
     const y0 = Math.floor((y * height) / th);
     const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * height) / th));
     for (let x = 0; x < tw; x++) {
       const x0 = Math.floor((x * width) / tw);
       const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * width) / tw));
-      let sum = 0;
-      for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += src[yy * width + xx]!;
-      out[y * tw + x] = sum / ((y1 - y0) * (x1 - x0));
+      let sr = 0;
+      let sg = 0;
+      let sb = 0;
+      let sa = 0;
+      for (let yy = y0; yy < y1; yy++) {
+        for (let xx = x0; xx < x1; xx++) {
+          const i = yy * width + xx;
+          const j = i * channels;
+          sr += pixels[j]!;
+          sg += pixels[j + 1]!;
+          sb += pixels[j + 2]!;
+          sa += alpha[i]!;
+        }
+      }
+      const count = (y1 - y0) * (x1 - x0);
+      const o = y * tw + x;
+      r[o] = sr / (255 * count);
+      g[o] = sg / (255 * count);
+      b[o] = sb / (255 * count);
+      a[o] = sa / count;
     }
   }
-  return out;
+  return { image, alpha: a };
 }

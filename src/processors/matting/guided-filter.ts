@@ -119,11 +119,21 @@ export function guidedCoefficients(
   };
 }
 
+/** A rectangle of a map, in that map's pixels. */
+export interface Window {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /**
  * Applies coefficients fitted at a lower resolution to the full-resolution guide (the fast guided filter's
  * last step), clamped to 0..1, and blends the result into `base` (full resolution, edited in place) with
  * the weight `weight` (a map at the coefficients' resolution, sampled bilinearly): where the weight is 0,
- * nothing is computed. `pixels` are interleaved 8-bit, `channels` per pixel.
+ * nothing is computed. The coefficients cover `window` of the weight map (all of it when omitted); the
+ * weight must be 0 outside the window shrunk by one pixel. `pixels` are interleaved 8-bit, `channels` per
+ * pixel.
  */
 export function applyGuidedInto(
   base: Float32Array,
@@ -133,6 +143,7 @@ export function applyGuidedInto(
   width: number,
   height: number,
   channels: number,
+  window: Window = { left: 0, top: 0, width: weight.width, height: weight.height },
 ): void {
   const { width: cw, height: ch } = weight;
   const sx = cw / width;
@@ -143,26 +154,51 @@ export function applyGuidedInto(
   const bb = coefficients.b.data;
   const w = weight.data;
   const k = 1 / 255;
-  for (let y = 0; y < height; y++) {
+  const ww = window.width;
+  // Full-resolution columns and rows whose samples can touch the window.
+  const xFrom = Math.max(0, Math.floor(((window.left - 1 + 0.5) * width) / cw));
+  const xTo = Math.min(width, Math.ceil(((window.left + ww + 0.5) * width) / cw) + 1);
+  const yFrom = Math.max(0, Math.floor(((window.top - 1 + 0.5) * height) / ch));
+  const yTo = Math.min(height, Math.ceil(((window.top + window.height + 0.5) * height) / ch) + 1);
+  const span = Math.max(0, xTo - xFrom);
+  const xs0 = new Int32Array(span);
+  const xs1 = new Int32Array(span);
+  const xw = new Float32Array(span);
+  for (let x = xFrom; x < xTo; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), cw - 1);
+    const x0 = Math.floor(fx);
+    xs0[x - xFrom] = x0;
+    xs1[x - xFrom] = Math.min(x0 + 1, cw - 1);
+    xw[x - xFrom] = fx - x0;
+  }
+  const clampX = (x: number) => Math.min(Math.max(x - window.left, 0), ww - 1);
+  const clampY = (y: number) => Math.min(Math.max(y - window.top, 0), window.height - 1);
+  for (let y = yFrom; y < yTo; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), ch - 1);
     const y0 = Math.floor(fy);
     const y1 = Math.min(y0 + 1, ch - 1);
     const wy = fy - y0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), cw - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, cw - 1);
-      const wx = fx - x0;
-      const i00 = y0 * cw + x0;
-      const i01 = y0 * cw + x1;
-      const i10 = y1 * cw + x0;
-      const i11 = y1 * cw + x1;
+    const r0 = y0 * cw;
+    const r1 = y1 * cw;
+    const q0 = clampY(y0) * ww;
+    const q1 = clampY(y1) * ww;
+    for (let x = xFrom; x < xTo; x++) {
+      const t = x - xFrom;
+      const x0 = xs0[t]!;
+      const x1 = xs1[t]!;
+      const wx = xw[t]!;
       const c00 = (1 - wx) * (1 - wy);
       const c01 = wx * (1 - wy);
       const c10 = (1 - wx) * wy;
       const c11 = wx * wy;
-      const blend = w[i00]! * c00 + w[i01]! * c01 + w[i10]! * c10 + w[i11]! * c11;
+      const blend = w[r0 + x0]! * c00 + w[r0 + x1]! * c01 + w[r1 + x0]! * c10 + w[r1 + x1]! * c11;
       if (blend <= 0) continue;
+      const u0 = clampX(x0);
+      const u1 = clampX(x1);
+      const i00 = q0 + u0;
+      const i01 = q0 + u1;
+      const i10 = q1 + u0;
+      const i11 = q1 + u1;
       const sample = (m: Float32Array) => m[i00]! * c00 + m[i01]! * c01 + m[i10]! * c10 + m[i11]! * c11;
       const j = (y * width + x) * channels;
       let q =
