@@ -11,7 +11,7 @@ import { textProbability } from '../../src/processors/watermark/detect-text.js';
 import { dilate, upscaleMask } from '../../src/processors/watermark/raster.js';
 
 export async function naiveRemoval(image: RawImage, models: ModelProvider, dilatePx = 5): Promise<RawImage> {
-  const map = await textProbability(image, models);
+  const map = await textProbability(image, models, ppOcrV4Det, ppOcrV4Det.input.maxSide);
   const small = new Uint8Array(map.prob.length);
   for (let i = 0; i < small.length; i++) small[i] = map.prob[i]! > ppOcrV4Det.output.binaryThreshold ? 1 : 0;
   const { width: w, height: h } = image;

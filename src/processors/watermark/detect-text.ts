@@ -20,9 +20,20 @@ export interface TextMap {
   readonly scaleY: number;
 }
 
+/**
+ * Longest side the detector sees by default. The model takes up to 960, but 768 finds the same marks on the
+ * synthetic set (in-mark gain +5.29 dB at 960, +5.38 at 768) for 0.64× the detector's work.
+ */
+export const DETECTOR_MAX_SIDE = 768;
+
 /** The detector's input size for an image: longest side ≤ maxSide, each side a multiple of sideMultiple. */
-export function detectorSize(width: number, height: number, spec = ppOcrV4Det.input): [number, number] {
-  const scale = Math.min(1, spec.maxSide / Math.max(width, height));
+export function detectorSize(
+  width: number,
+  height: number,
+  spec = ppOcrV4Det.input,
+  maxSide = Math.min(spec.maxSide, DETECTOR_MAX_SIDE),
+): [number, number] {
+  const scale = Math.min(1, maxSide / Math.max(width, height));
   const round = (n: number) =>
     Math.max(spec.sideMultiple, Math.round((n * scale) / spec.sideMultiple) * spec.sideMultiple);
   return [round(width), round(height)];
@@ -33,8 +44,9 @@ export async function textProbability(
   image: RawImage,
   models: ModelProvider,
   spec: TextDetectorModelSpec = ppOcrV4Det,
+  maxSide?: number,
 ): Promise<TextMap> {
-  const [w, h] = detectorSize(image.width, image.height, spec.input);
+  const [w, h] = detectorSize(image.width, image.height, spec.input, maxSide);
   const rgb = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
     .removeAlpha()
     .resize(w, h, { fit: 'fill', kernel: 'cubic' })
