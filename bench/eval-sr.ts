@@ -16,7 +16,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { createModelProvider } from '../src/models/index.js';
 import { realEsrganGeneralX4, realEsrganGeneralX4Int8 } from '../src/models/realesrgan.js';
@@ -25,8 +25,8 @@ import {
   type SuperResolutionOptions,
   superResolve,
 } from '../src/processors/enhance/super-resolution.js';
-import type { RawImage } from '../src/processors/types.js';
 import { blockiness, psnrRgb, ssimLuma } from '../test/helpers/image-metrics.js';
+import { rgbaOf, type Shrink, shrinkLikeSupplier } from '../test/helpers/shrunk-photos.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -48,46 +48,8 @@ if (!dir || !factorArg) {
 }
 const factor = Number(factorArg);
 if (![2, 3, 4].includes(factor)) throw new Error('FACTOR must be 2, 3 or 4');
-const downs = values.down === 'both' ? ['area', 'cubic'] : [values.down!];
-
-async function rgba(pipeline: Sharp): Promise<RawImage> {
-  const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 4 };
-}
-
-/** Box-mean shrink by an integer factor. */
-function areaShrink(img: RawImage, f: number): RawImage {
-  const w = img.width / f;
-  const h = img.height / f;
-  const out = Buffer.alloc(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let c = 0; c < 4; c++) {
-        let s = 0;
-        for (let j = 0; j < f; j++)
-          for (let i = 0; i < f; i++) s += img.data[((y * f + j) * img.width + x * f + i) * 4 + c]!;
-        out[(y * w + x) * 4 + c] = Math.round(s / (f * f));
-      }
-    }
-  }
-  return { data: out, width: w, height: h, channels: 4 };
-}
-
-async function degrade(original: RawImage, down: string): Promise<RawImage> {
-  const { width: w, height: h } = original;
-  const raw = { raw: { width: w, height: h, channels: 4 as const } };
-  const small =
-    down === 'area'
-      ? areaShrink(original, factor)
-      : await rgba(
-          sharp(original.data, raw).resize(w / factor, h / factor, { kernel: 'cubic', fit: 'fill' }),
-        );
-  const jpeg = await sharp(small.data, { raw: { width: small.width, height: small.height, channels: 4 } })
-    .flatten({ background: '#ffffff' })
-    .jpeg({ quality: 85 })
-    .toBuffer();
-  return rgba(sharp(jpeg));
-}
+if (!['area', 'cubic', 'both'].includes(values.down!)) throw new Error('--down must be area, cubic or both');
+const downs: Shrink[] = values.down === 'both' ? ['area', 'cubic'] : [values.down as Shrink];
 
 const config = loadConfig();
 const provider = createModelProvider(config);
@@ -134,12 +96,12 @@ for (const down of downs) {
     const meta = await sharp(join(dir, file)).metadata();
     const w = Math.floor(meta.width! / factor) * factor;
     const h = Math.floor(meta.height! / factor) * factor;
-    const original = await rgba(
+    const original = await rgbaOf(
       sharp(join(dir, file))
         .flatten({ background: '#ffffff' })
         .extract({ left: 0, top: 0, width: w, height: h }),
     );
-    const small = await degrade(original, down);
+    const small = await shrinkLikeSupplier(original, factor, down, 85);
     const line: string[] = [];
     for (const v of variants) {
       const started = performance.now();

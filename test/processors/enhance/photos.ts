@@ -2,26 +2,28 @@
 import sharp from 'sharp';
 import type { RawImage } from '../../../src/processors/types.js';
 import { datasetFile } from '../../helpers/datasets.js';
+import { rgbaOf } from '../../helpers/shrunk-photos.js';
+
+// The shrink and JPEG round trip live with bench/eval-sr.ts's in one helper; re-exported for the tests here.
+export { areaShrink, jpegRoundTrip } from '../../helpers/shrunk-photos.js';
 
 /** A product photo (products/images/NAME) flattened on white, longest side at most `maxSide`. */
 export async function photo(name: string, maxSide = 480): Promise<RawImage> {
-  const { data, info } = await sharp(datasetFile('products', 'images', name))
-    .flatten({ background: '#ffffff' })
-    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 4 };
+  return rgbaOf(
+    sharp(datasetFile('products', 'images', name))
+      .flatten({ background: '#ffffff' })
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }),
+  );
 }
 
 /** A photo with its own alpha (a cut-out PNG), longest side at most `maxSide`. */
 export async function photoWithAlpha(name: string, maxSide = 480): Promise<RawImage> {
-  const { data, info } = await sharp(datasetFile('products', 'images', name))
-    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 4 };
+  return rgbaOf(
+    sharp(datasetFile('products', 'images', name)).resize(maxSide, maxSide, {
+      fit: 'inside',
+      withoutEnlargement: true,
+    }),
+  );
 }
 
 /** A window of an image. */
@@ -31,34 +33,6 @@ export function cropImage(img: RawImage, x: number, y: number, width: number, he
     img.data.copy(data, j * width * 4, ((y + j) * img.width + x) * 4, ((y + j) * img.width + x + width) * 4);
   }
   return { data, width, height, channels: 4 };
-}
-
-/** Box-mean shrink by an integer factor (width and height must divide). */
-export function areaShrink(img: RawImage, f: number): RawImage {
-  const w = img.width / f;
-  const h = img.height / f;
-  const out = Buffer.alloc(w * h * 4);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let c = 0; c < 4; c++) {
-        let s = 0;
-        for (let j = 0; j < f; j++)
-          for (let i = 0; i < f; i++) s += img.data[((y * f + j) * img.width + x * f + i) * 4 + c]!;
-        out[(y * w + x) * 4 + c] = Math.round(s / (f * f));
-      }
-    }
-  }
-  return { data: out, width: w, height: h, channels: 4 };
-}
-
-/** Encodes as JPEG at `quality` and decodes again, as a supplier's photo arrives. */
-export async function jpegRoundTrip(img: RawImage, quality = 85): Promise<RawImage> {
-  const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 4 } })
-    .flatten({ background: '#ffffff' })
-    .jpeg({ quality })
-    .toBuffer();
-  const { data, info } = await sharp(jpeg).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 4 };
 }
 
 /** Mean CIEDE2000 a correction may leave on a photo that needed none. */
