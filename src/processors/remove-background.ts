@@ -302,22 +302,22 @@ function compose(
   let [cl, ct, cr, cb] = [width, height, -1, -1];
   let sum = 0;
   const a8 = new Uint8Array(alpha.length);
-  for (let i = 0; i < alpha.length; i++) {
-    const a = Math.round(alpha[i]! * 255);
-    a8[i] = a;
-    sum += a;
-    if (a < CROP_ALPHA) continue;
-    const x = i % width;
-    const y = (i - x) / width;
-    if (x < cl) cl = x;
-    if (x > cr) cr = x;
-    if (y < ct) ct = y;
-    if (y > cb) cb = y;
-    if (a >= SUBJECT_ALPHA) {
-      if (x < l) l = x;
-      if (x > r) r = x;
-      if (y < t) t = y;
-      if (y > b) b = y;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const a = Math.round(alpha[i]! * 255);
+      a8[i] = a;
+      sum += a;
+      if (a < CROP_ALPHA) continue;
+      if (x < cl) cl = x;
+      if (x > cr) cr = x;
+      if (y < ct) ct = y;
+      if (y > cb) cb = y;
+      if (a >= SUBJECT_ALPHA) {
+        if (x < l) l = x;
+        if (x > r) r = x;
+        if (y < t) t = y;
+        if (y > b) b = y;
+      }
     }
   }
   const bbox = r >= 0 ? { left: l, top: t, width: r - l + 1, height: b - t + 1 } : null;

@@ -109,8 +109,8 @@ export function decontaminate(
   // Bilinear sampling of the low-resolution F and B̂ at full-resolution pixel centres (half-pixel aligned).
   const sx = lw / width;
   const sy = lh / height;
-  const [F0, F1, F2] = first.F as [Float32Array, Float32Array, Float32Array];
-  const [B0, B1, B2] = first.B as [Float32Array, Float32Array, Float32Array];
+  const planesF = first.F;
+  const planesB = first.B;
   const k255 = 1 / 255;
   for (let y = 0; y < height; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), lh - 1);
@@ -136,8 +136,6 @@ export function decontaminate(
       const i = row + x;
       const j = i * channels;
       const o = i * 3;
-      const planesF = [F0, F1, F2];
-      const planesB = [B0, B1, B2];
       for (let c = 0; c < 3; c++) {
         const f = planesF[c]!;
         const b = planesB[c]!;

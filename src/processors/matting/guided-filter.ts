@@ -171,8 +171,9 @@ export function applyGuidedInto(
     xs1[x - xFrom] = Math.min(x0 + 1, cw - 1);
     xw[x - xFrom] = fx - x0;
   }
-  const clampX = (x: number) => Math.min(Math.max(x - window.left, 0), ww - 1);
-  const clampY = (y: number) => Math.min(Math.max(y - window.top, 0), window.height - 1);
+  const wl = window.left;
+  const wt = window.top;
+  const wh = window.height;
   for (let y = yFrom; y < yTo; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), ch - 1);
     const y0 = Math.floor(fy);
@@ -180,8 +181,8 @@ export function applyGuidedInto(
     const wy = fy - y0;
     const r0 = y0 * cw;
     const r1 = y1 * cw;
-    const q0 = clampY(y0) * ww;
-    const q1 = clampY(y1) * ww;
+    const q0 = Math.min(Math.max(y0 - wt, 0), wh - 1) * ww;
+    const q1 = Math.min(Math.max(y1 - wt, 0), wh - 1) * ww;
     for (let x = xFrom; x < xTo; x++) {
       const t = x - xFrom;
       const x0 = xs0[t]!;
@@ -193,19 +194,19 @@ export function applyGuidedInto(
       const c11 = wx * wy;
       const blend = w[r0 + x0]! * c00 + w[r0 + x1]! * c01 + w[r1 + x0]! * c10 + w[r1 + x1]! * c11;
       if (blend <= 0) continue;
-      const u0 = clampX(x0);
-      const u1 = clampX(x1);
+      const u0 = Math.min(Math.max(x0 - wl, 0), ww - 1);
+      const u1 = Math.min(Math.max(x1 - wl, 0), ww - 1);
       const i00 = q0 + u0;
       const i01 = q0 + u1;
       const i10 = q1 + u0;
       const i11 = q1 + u1;
-      const sample = (m: Float32Array) => m[i00]! * c00 + m[i01]! * c01 + m[i10]! * c10 + m[i11]! * c11;
+      // Bilinear samples of the four coefficient maps, written out: this is the per-pixel inner loop.
+      const a0 = ar[i00]! * c00 + ar[i01]! * c01 + ar[i10]! * c10 + ar[i11]! * c11;
+      const a1 = ag[i00]! * c00 + ag[i01]! * c01 + ag[i10]! * c10 + ag[i11]! * c11;
+      const a2 = ab[i00]! * c00 + ab[i01]! * c01 + ab[i10]! * c10 + ab[i11]! * c11;
+      const b0 = bb[i00]! * c00 + bb[i01]! * c01 + bb[i10]! * c10 + bb[i11]! * c11;
       const j = (y * width + x) * channels;
-      let q =
-        sample(ar) * pixels[j]! * k +
-        sample(ag) * pixels[j + 1]! * k +
-        sample(ab) * pixels[j + 2]! * k +
-        sample(bb);
+      let q = (a0 * pixels[j]! + a1 * pixels[j + 1]! + a2 * pixels[j + 2]!) * k + b0;
       q = q < 0 ? 0 : q > 1 ? 1 : q;
       const i = y * width + x;
       base[i] = base[i]! + (q - base[i]!) * blend;
