@@ -76,16 +76,25 @@ function downsample(p: Float32Array, w: number, h: number, f: number, sw: number
 
 function upsample(s: Uint8Array, sw: number, sh: number, f: number, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
+  // The column taps are the same on every row: computed once.
+  const cx0 = new Int32Array(w);
+  const cx1 = new Int32Array(w);
+  const ctx = new Float64Array(w);
+  for (let x = 0; x < w; x++) {
+    const fx = clamp((x + 0.5) / f - 0.5, 0, sw - 1);
+    cx0[x] = Math.floor(fx);
+    cx1[x] = Math.min(sw - 1, cx0[x]! + 1);
+    ctx[x] = fx - cx0[x]!;
+  }
   for (let y = 0; y < h; y++) {
     const fy = clamp((y + 0.5) / f - 0.5, 0, sh - 1);
     const y0 = Math.floor(fy);
     const y1 = Math.min(sh - 1, y0 + 1);
     const ty = fy - y0;
     for (let x = 0; x < w; x++) {
-      const fx = clamp((x + 0.5) / f - 0.5, 0, sw - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(sw - 1, x0 + 1);
-      const tx = fx - x0;
+      const x0 = cx0[x]!;
+      const x1 = cx1[x]!;
+      const tx = ctx[x]!;
       const top = s[y0 * sw + x0]! * (1 - tx) + s[y0 * sw + x1]! * tx;
       const bottom = s[y1 * sw + x0]! * (1 - tx) + s[y1 * sw + x1]! * tx;
       out[y * w + x] = top * (1 - ty) + bottom * ty;
@@ -368,14 +377,37 @@ export function shapeCoverage(
   const opened = rOpen > 0 ? dilate(erode(strokes, width, height, rOpen), width, height, rOpen) : strokes;
   const kept = new Uint8Array(n);
   for (let i = 0; i < n; i++) kept[i] = opened[i]! & strokes[i]!;
-  const core = erode(kept, width, height, 1);
-  const rim = dilate(kept, width, height, RIM_PX);
+  // Core (all 3×3 neighbours kept) and rim (a kept pixel within RIM_PX) looked up directly: only kept pixels
+  // and pixels with some coverage are visited, where a box count would sweep the whole crop twice.
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (core[i]) out[i] = 1;
-    else if (rim[i]) out[i] = s[i]!;
-  }
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (kept[i] && allKept(kept, width, height, x, y, 1)) out[i] = 1;
+      else if (s[i]! > 0 && anyKept(kept, width, height, x, y, RIM_PX)) out[i] = s[i]!;
+    }
   return out;
+}
+
+/** Every pixel within the (2r+1)² window is kept (outside the image counts as not kept, as in `erode`). */
+function allKept(kept: Uint8Array, width: number, height: number, x: number, y: number, r: number): boolean {
+  if (x < r || y < r || x + r >= width || y + r >= height) return false;
+  for (let dy = -r; dy <= r; dy++) {
+    const row = (y + dy) * width;
+    for (let dx = -r; dx <= r; dx++) if (!kept[row + x + dx]) return false;
+  }
+  return true;
+}
+
+/** Some pixel within the (2r+1)² window is kept. */
+function anyKept(kept: Uint8Array, width: number, height: number, x: number, y: number, r: number): boolean {
+  const x0 = Math.max(0, x - r);
+  const x1 = Math.min(width - 1, x + r);
+  for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++) {
+    const row = yy * width;
+    for (let xx = x0; xx <= x1; xx++) if (kept[row + xx]) return true;
+  }
+  return false;
 }
 
 /**
