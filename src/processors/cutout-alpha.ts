@@ -18,10 +18,17 @@ import {
   guideFromPixels,
   type Window,
 } from './matting/guided-filter.js';
+import { type Backdrop, showsBackdrop } from './studio-shot.js';
 
 export interface AlphaOptions {
   /** Trimap thresholds on 0..1 (the seed's 240/255 and 10/255), only with `matting`. */
   readonly matting: { readonly foreground: number; readonly background: number } | null;
+  /**
+   * The backdrop, when it is one plain colour (studio-shot.ts): a pixel below ½ alpha that shows exactly
+   * that colour is backdrop, so its alpha becomes 0 (an unfilled hole's haze, an edge's faint rim). Null
+   * for busy backgrounds.
+   */
+  readonly backdrop?: Backdrop | null;
   /** Overrides of the tuned constants, for ablations in bench/ (never set by the processor). */
   readonly tuning?: Partial<Tuning>;
 }
@@ -72,6 +79,8 @@ export const TUNING = {
   mattingErode: 10,
   /** Half-width of the edge band the guided filter may change, in guide px (0: no edge refinement). */
   bandRadius: 3,
+  /** On a plain backdrop, alpha below ½ where the pixel shows the backdrop's colour becomes 0. */
+  clearBackdrop: true,
 };
 export type Tuning = typeof TUNING;
 
@@ -133,6 +142,7 @@ export function computeAlpha(
     options,
     T,
   );
+  if (options.backdrop && T.clearBackdrop) clearBackdrop(alpha, pixels, channels, options.backdrop);
   const refine = now() - t;
   const refineCpu = cpuNow() - c;
   return {
@@ -213,6 +223,18 @@ function refineEdges(
     window,
   );
   return alpha;
+}
+
+/**
+ * Faint alpha (below ½) over pixels that show the plain backdrop's own colour is cleared: a translucent part
+ * or a soft edge tints the backdrop, so it keeps its alpha; a haze the models left over plain backdrop (the
+ * inside of a handle, a rim around the product) does not. Solid alpha is left alone (a white label on white).
+ */
+function clearBackdrop(alpha: Float32Array, pixels: Uint8Array, channels: number, backdrop: Backdrop): void {
+  for (let i = 0, j = 0; i < alpha.length; i++, j += channels) {
+    const a = alpha[i]!;
+    if (a > 0 && a < 0.5 && showsBackdrop(pixels, j, backdrop)) alpha[i] = 0;
+  }
 }
 
 /** Bounding box of the nonzero pixels of `band`, grown by `pad` and clipped to the map; null if none. */

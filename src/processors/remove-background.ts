@@ -29,7 +29,7 @@ import { u2netp } from '../models/u2netp.js';
 import { fromRaw } from './codec.js';
 import { computeAlpha } from './cutout-alpha.js';
 import { decontaminate } from './matting/foreground.js';
-import { isStudioShot } from './studio-shot.js';
+import { isPlainBackdrop, isStudioShot, measureBackdrop } from './studio-shot.js';
 import { defineProcessor, type Metadata, type RawImage } from './types.js';
 
 export const backgroundModels = ['auto', 'isnet', 'u2netp'] as const;
@@ -161,7 +161,11 @@ export const removeBackground = defineProcessor({
               background: params.alpha_matting_background_threshold / 255,
             }
           : null;
-        const result = computeAlpha(main, second, image.data, image.width, image.height, 4, { matting });
+        const backdrop = measureBackdrop(image.data, image.width, image.height, 4);
+        const result = computeAlpha(main, second, image.data, image.width, image.height, 4, {
+          matting,
+          backdrop: isPlainBackdrop(backdrop) ? backdrop : null,
+        });
         timings.select = Math.round(result.timings.select);
         timings.refine = Math.round(result.timings.refine);
         cpu.select = Math.round(result.cpuTimings.select);

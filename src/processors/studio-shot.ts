@@ -27,11 +27,17 @@ const LIMITS = { ringRoughness: 1, undecided: 0.04, ringCovered: 0.005, backdrop
 /** Largest per-channel difference (0–255) at which a pixel counts as the backdrop's colour. */
 const BACKDROP_TOLERANCE = 10;
 
-/** `rgb` is the full picture (3 bytes per pixel); `mask` the small model's map (any size, squashed). */
-export function isStudioShot(rgb: Uint8Array, width: number, height: number, mask: FloatMap): StudioVerdict {
+export interface Backdrop {
+  /** Mean colour of the frame's outer ring, 0–255 per channel. */
+  readonly colour: readonly [number, number, number];
+  /** Mean absolute difference between neighbouring ring pixels, 0–255 (texture of the backdrop). */
+  readonly roughness: number;
+}
+
+/** The frame's outer ring (3% of the short side): its colour and texture. `channels` per pixel, RGB first. */
+export function measureBackdrop(rgb: Uint8Array, width: number, height: number, channels = 3): Backdrop {
   const ring = Math.max(2, Math.round(Math.min(width, height) * 0.03));
   const inRing = (x: number, y: number) => y < ring || y >= height - ring || x < ring || x >= width - ring;
-  // Backdrop colour (mean of the ring) and texture (mean |difference| between horizontal neighbours).
   let diff = 0;
   let pairs = 0;
   const sum = [0, 0, 0];
@@ -42,15 +48,33 @@ export function isStudioShot(rgb: Uint8Array, width: number, height: number, mas
         x = width - ring - 1;
         continue;
       }
-      const i = (y * width + x) * 3;
+      const i = (y * width + x) * channels;
       for (let c = 0; c < 3; c++) sum[c]! += rgb[i + c]!;
       count++;
       if (x === 0) continue;
-      for (let c = 0; c < 3; c++) diff += Math.abs(rgb[i + c]! - rgb[i + c - 3]!);
+      for (let c = 0; c < 3; c++) diff += Math.abs(rgb[i + c]! - rgb[i + c - channels]!);
       pairs += 3;
     }
   }
-  const backdrop = sum.map((s) => s / Math.max(1, count));
+  const n = Math.max(1, count);
+  return { colour: [sum[0]! / n, sum[1]! / n, sum[2]! / n], roughness: pairs ? diff / pairs : 0 };
+}
+
+/** Whether the backdrop is one smooth colour (a studio sweep or a plain wall), by its ring's texture. */
+export const isPlainBackdrop = (b: Backdrop) => b.roughness <= LIMITS.ringRoughness;
+
+/** Whether a pixel (RGB at `rgb[i..]`) shows the backdrop's colour, within `BACKDROP_TOLERANCE` per channel. */
+export function showsBackdrop(rgb: Uint8Array, i: number, b: Backdrop): boolean {
+  return (
+    Math.abs(rgb[i]! - b.colour[0]) <= BACKDROP_TOLERANCE &&
+    Math.abs(rgb[i + 1]! - b.colour[1]) <= BACKDROP_TOLERANCE &&
+    Math.abs(rgb[i + 2]! - b.colour[2]) <= BACKDROP_TOLERANCE
+  );
+}
+
+/** `rgb` is the full picture (3 bytes per pixel); `mask` the small model's map (any size, squashed). */
+export function isStudioShot(rgb: Uint8Array, width: number, height: number, mask: FloatMap): StudioVerdict {
+  const backdropRing = measureBackdrop(rgb, width, height);
   // Mask confidence, contact with the frame and backdrop inside, at the mask's own resolution.
   const { data, width: mw, height: mh } = mask;
   const mRing = Math.max(1, Math.round(Math.min(mw, mh) * 0.03));
@@ -73,16 +97,11 @@ export function isStudioShot(rgb: Uint8Array, width: number, height: number, mas
       if (v < 0.5) continue;
       solid++;
       const i = (sy * width + Math.min(width - 1, Math.floor(((x + 0.5) * width) / mw))) * 3;
-      const d = Math.max(
-        Math.abs(rgb[i]! - backdrop[0]!),
-        Math.abs(rgb[i + 1]! - backdrop[1]!),
-        Math.abs(rgb[i + 2]! - backdrop[2]!),
-      );
-      if (d <= BACKDROP_TOLERANCE) backdropInside++;
+      if (showsBackdrop(rgb, i, backdropRing)) backdropInside++;
     }
   }
   const verdict = {
-    ringRoughness: pairs ? diff / pairs : 0,
+    ringRoughness: backdropRing.roughness,
     undecided: fg ? undecided / fg : 1,
     ringCovered: ringPixels ? ringCovered / ringPixels : 0,
     backdropInside: solid ? backdropInside / solid : 1,
