@@ -145,59 +145,73 @@ export function fitBlend(m: Planes, b: Planes, all: Int32Array, noise: number): 
   const n = candidates.length;
   if (n < 12) return null;
   const weights = initialWeights(m, b, candidates, noise);
+  const [m0, m1, m2] = m;
+  const [b0, b1, b2] = b;
   let slope = 1 - PRIOR_ALPHA;
   let intercept: [number, number, number] = [0, 0, 0];
   let residual = Number.POSITIVE_INFINITY;
   let spread = 0;
   let support = 0;
   for (let iter = 0; iter < 6; iter++) {
+    // Channels unrolled (this loop runs for every region and refinement); sums in the same order as per channel.
     let wSum = 0;
-    const mb = [0, 0, 0];
-    const mm = [0, 0, 0];
+    let mb0 = 0;
+    let mb1 = 0;
+    let mb2 = 0;
+    let mm0 = 0;
+    let mm1 = 0;
+    let mm2 = 0;
     for (let j = 0; j < n; j++) {
       const i = candidates[j]!;
       const w = weights[j]!;
       wSum += w;
-      for (let k = 0; k < 3; k++) {
-        mb[k]! += w * b[k]![i]!;
-        mm[k]! += w * m[k]![i]!;
-      }
+      mb0 += w * b0[i]!;
+      mm0 += w * m0[i]!;
+      mb1 += w * b1[i]!;
+      mm1 += w * m1[i]!;
+      mb2 += w * b2[i]!;
+      mm2 += w * m2[i]!;
     }
     if (wSum < 6) return null;
-    for (let k = 0; k < 3; k++) {
-      mb[k]! /= wSum;
-      mm[k]! /= wSum;
-    }
+    mb0 /= wSum;
+    mm0 /= wSum;
+    mb1 /= wSum;
+    mm1 /= wSum;
+    mb2 /= wSum;
+    mm2 /= wSum;
     let sbb = 0;
     let sbm = 0;
     let lumaVar = 0;
     for (let j = 0; j < n; j++) {
       const i = candidates[j]!;
       const w = weights[j]!;
-      let luma = 0;
-      for (let k = 0; k < 3; k++) {
-        const db = b[k]![i]! - mb[k]!;
-        sbb += w * db * db;
-        sbm += w * db * (m[k]![i]! - mm[k]!);
-        luma += db * (k === 0 ? 0.299 : k === 1 ? 0.587 : 0.114);
-      }
+      const d0 = b0[i]! - mb0;
+      const d1 = b1[i]! - mb1;
+      const d2 = b2[i]! - mb2;
+      sbb += w * d0 * d0;
+      sbm += w * d0 * (m0[i]! - mm0);
+      sbb += w * d1 * d1;
+      sbm += w * d1 * (m1[i]! - mm1);
+      sbb += w * d2 * d2;
+      sbm += w * d2 * (m2[i]! - mm2);
+      const luma = 0 + d0 * 0.299 + d1 * 0.587 + d2 * 0.114;
       lumaVar += w * luma * luma;
     }
     spread = Math.sqrt(lumaVar / wSum);
     const lambda = 3 * wSum * PRIOR_SPREAD * PRIOR_SPREAD;
     slope = clamp((sbm + lambda * (1 - PRIOR_ALPHA)) / (sbb + lambda), 0.02, 1);
-    intercept = [mm[0]! - slope * mb[0]!, mm[1]! - slope * mb[1]!, mm[2]! - slope * mb[2]!];
+    intercept = [mm0 - slope * mb0, mm1 - slope * mb1, mm2 - slope * mb2];
     [slope, intercept] = intoGamut(m, b, candidates, weights, slope, intercept);
     // Residuals and Tukey weights (scale: robust RMS, at least the noise floor).
     let rss = 0;
     const res = new Float32Array(n);
+    const [i0, i1, i2] = intercept;
     for (let j = 0; j < n; j++) {
       const i = candidates[j]!;
-      let e = 0;
-      for (let k = 0; k < 3; k++) {
-        const d = m[k]![i]! - intercept[k]! - slope * b[k]![i]!;
-        e += d * d;
-      }
+      const e0 = m0[i]! - i0 - slope * b0[i]!;
+      const e1 = m1[i]! - i1 - slope * b1[i]!;
+      const e2 = m2[i]! - i2 - slope * b2[i]!;
+      const e = 0 + e0 * e0 + e1 * e1 + e2 * e2;
       res[j] = Math.sqrt(e / 3);
       rss += (weights[j]! * e) / 3;
     }
@@ -417,21 +431,30 @@ function anyKept(kept: Uint8Array, width: number, height: number, x: number, y: 
  */
 export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: number, r: number): Planes {
   const out = m.map((p) => p.slice()) as Planes;
+  const [m0, m1, m2] = m;
   const w1 = width + 1;
   const free = new Float64Array(w1 * (height + 1));
-  const sums = [0, 1, 2].map(() => new Float64Array(w1 * (height + 1)));
+  const s0 = new Float64Array(w1 * (height + 1));
+  const s1 = new Float64Array(w1 * (height + 1));
+  const s2 = new Float64Array(w1 * (height + 1));
   for (let y = 0; y < height; y++) {
     let rowFree = 0;
-    const rowSum = [0, 0, 0];
+    let r0 = 0;
+    let r1 = 0;
+    let r2 = 0;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const j = (y + 1) * w1 + x + 1;
       if (!marked[i]) {
         rowFree++;
-        for (let k = 0; k < 3; k++) rowSum[k]! += m[k]![i]!;
+        r0 += m0[i]!;
+        r1 += m1[i]!;
+        r2 += m2[i]!;
       }
       free[j] = free[j - w1]! + rowFree;
-      for (let k = 0; k < 3; k++) sums[k]![j] = sums[k]![j - w1]! + rowSum[k]!;
+      s0[j] = s0[j - w1]! + r0;
+      s1[j] = s1[j - w1]! + r1;
+      s2[j] = s2[j - w1]! + r2;
     }
   }
   const area = (t: Float64Array, x0: number, y0: number, x1: number, y1: number) =>
@@ -447,7 +470,9 @@ export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: 
         const y1 = Math.min(height, y + radius + 1);
         const n = area(free, x0, y0, x1, y1);
         if (n < 1) continue;
-        for (let k = 0; k < 3; k++) out[k]![i] = area(sums[k]!, x0, y0, x1, y1) / n;
+        out[0][i] = area(s0, x0, y0, x1, y1) / n;
+        out[1][i] = area(s1, x0, y0, x1, y1) / n;
+        out[2][i] = area(s2, x0, y0, x1, y1) / n;
         break;
       }
     }
