@@ -112,12 +112,21 @@ export function resampleWindow(
   const { channels } = src;
   const tx = taps(src.width, width, kernel, mapX);
   const ty = taps(src.height, height, kernel, mapY);
-  // Horizontal pass into an intermediate of width × src.height, then vertical.
-  const mid = new Float32Array(channels * width * src.height);
+  // Horizontal pass over only the source rows the vertical taps read (a tile of a large picture reads a few
+  // hundred of its rows), into an intermediate of width × those rows; then vertical.
+  let y0 = src.height;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    if (ty.count[y]! === 0) continue;
+    y0 = Math.min(y0, ty.first[y]!);
+    y1 = Math.max(y1, ty.first[y]! + ty.count[y]!);
+  }
+  const rows = Math.max(0, y1 - y0);
+  const mid = new Float32Array(channels * width * rows);
   for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < src.height; y++) {
-      const row = (c * src.height + y) * src.width;
-      const outRow = (c * src.height + y) * width;
+    for (let y = 0; y < rows; y++) {
+      const row = (c * src.height + y0 + y) * src.width;
+      const outRow = (c * rows + y) * width;
       for (let x = 0; x < width; x++) {
         const f = tx.first[x]!;
         const n = tx.count[x]!;
@@ -138,7 +147,7 @@ export function resampleWindow(
       acc.fill(0);
       for (let t = 0; t < n; t++) {
         const w = ty.weights[wOff + t]!;
-        const row = (c * src.height + f + t) * width;
+        const row = (c * rows + f - y0 + t) * width;
         for (let x = 0; x < width; x++) acc[x]! += mid[row + x]! * w;
       }
       out.set(acc, (c * height + y) * width);
