@@ -100,8 +100,7 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
         region.mask[(y - region.box.y0) * rw + (x - region.box.x0)]!;
 
   const wide = cropPlanes(image, box);
-  const wideBackground = medianBackground(wide, w, h, radius);
-  // The median needed the context around the region; everything after works on the region and a small rim.
+  // The median needs the context around the region; everything after works on the region and a small rim.
   const inner: Box = {
     x0: Math.max(box.x0, region.box.x0 - INNER_MARGIN_PX),
     y0: Math.max(box.y0, region.box.y0 - INNER_MARGIN_PX),
@@ -109,7 +108,12 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
     y1: Math.min(box.y1, region.box.y1 + INNER_MARGIN_PX),
   };
   const m = subCrop(wide, w, box, inner);
-  const background = subCrop(wideBackground, w, box, inner);
+  const background = medianBackground(wide, w, h, radius, {
+    x0: inner.x0 - box.x0,
+    y0: inner.y0 - box.y0,
+    x1: inner.x1 - box.x0,
+    y1: inner.y1 - box.y0,
+  });
   const mask = Uint8Array.from(subCrop([Float32Array.from(regionMask), wide[1], wide[2]], w, box, inner)[0]);
   const iw = inner.x1 - inner.x0;
   const ih = inner.y1 - inner.y0;

@@ -13,7 +13,7 @@
  * 3. the coverage `s ∈ [0, 1]` of each pixel (the glyph's anti-aliasing), by projecting `m − B` on `c − B`:
  *    per-pixel opacity is `α·s`. Stroke interiors are snapped to full coverage, where rendering puts them.
  */
-import { clamp, dilate, erode } from './raster.js';
+import { type Box, clamp, dilate, erode } from './raster.js';
 
 export type Planes = [Float32Array, Float32Array, Float32Array];
 
@@ -43,8 +43,17 @@ const PRIOR_ALPHA = 0.35;
 /** Background spread (levels) at which the data weighs as much as the prior. */
 const PRIOR_SPREAD = 6;
 
-/** Median of each channel over a (2r+1)² window, computed at 1/`factor` resolution and scaled back. */
-export function medianBackground(planes: Planes, width: number, height: number, radius: number): Planes {
+/**
+ * Median of each channel over a (2r+1)² window, computed at 1/`factor` resolution and scaled back; only the
+ * part `out` of the planes (all of them by default) is scaled back and returned, `out`'s size.
+ */
+export function medianBackground(
+  planes: Planes,
+  width: number,
+  height: number,
+  radius: number,
+  out: Box = { x0: 0, y0: 0, x1: width, y1: height },
+): Planes {
   const factor = Math.max(1, Math.floor(radius / 4));
   const r = Math.max(1, Math.round(radius / factor));
   const sw = Math.ceil(width / factor);
@@ -52,7 +61,7 @@ export function medianBackground(planes: Planes, width: number, height: number, 
   return planes.map((p) => {
     const small = downsample(p, width, height, factor, sw, sh);
     const med = medianFilter(small, sw, sh, r);
-    return upsample(med, sw, sh, factor, width, height);
+    return upsample(med, sw, sh, factor, out);
   }) as Planes;
 }
 
@@ -74,20 +83,22 @@ function downsample(p: Float32Array, w: number, h: number, f: number, sw: number
   return out;
 }
 
-function upsample(s: Uint8Array, sw: number, sh: number, f: number, w: number, h: number): Float32Array {
+function upsample(s: Uint8Array, sw: number, sh: number, f: number, box: Box): Float32Array {
+  const w = box.x1 - box.x0;
+  const h = box.y1 - box.y0;
   const out = new Float32Array(w * h);
   // The column taps are the same on every row: computed once.
   const cx0 = new Int32Array(w);
   const cx1 = new Int32Array(w);
   const ctx = new Float64Array(w);
   for (let x = 0; x < w; x++) {
-    const fx = clamp((x + 0.5) / f - 0.5, 0, sw - 1);
+    const fx = clamp((x + box.x0 + 0.5) / f - 0.5, 0, sw - 1);
     cx0[x] = Math.floor(fx);
     cx1[x] = Math.min(sw - 1, cx0[x]! + 1);
     ctx[x] = fx - cx0[x]!;
   }
   for (let y = 0; y < h; y++) {
-    const fy = clamp((y + 0.5) / f - 0.5, 0, sh - 1);
+    const fy = clamp((y + box.y0 + 0.5) / f - 0.5, 0, sh - 1);
     const y0 = Math.floor(fy);
     const y1 = Math.min(sh - 1, y0 + 1);
     const ty = fy - y0;
