@@ -201,7 +201,7 @@ export const removeWatermark = defineProcessor({
       }
     }
     const kind = found.length >= 3 ? 'tiled' : 'text';
-    // A single mark: the parts of it that are no text (a stamp's icon, a logo beside the name) share its blend.
+    // A single coloured mark: the parts of it that are no text (a stamp's icon beside the name) share its blend.
     let extended = 0;
     if (shared && kind === 'text') {
       const heights = found.map((f) => regions[f.region]!.textHeight).sort((a, b) => a - b);
@@ -210,7 +210,6 @@ export const removeWatermark = defineProcessor({
         found.map((f) => f.analysis),
         shared,
         heights[heights.length >> 1]!,
-        plain,
         thresholds.explained - SHARED_BLEND_SLACK,
       );
       if (more) {

@@ -3,8 +3,9 @@
  * under a caption. Once a mark's blend (α, colour) is known from its text, every other part of the same mark
  * fits that very blend, `m = B + α·s·(c − B)`, with coverage s alone; print of another colour or darkness does
  * not. The search stays near the marks found (a few text heights around them) and keeps only connected pieces
- * that the blend explains almost entirely and that are evidence on their own: a coloured mark (a colour no
- * shading produces) or a piece lying on the plain studio background, where no print can be.
+ * that the blend explains almost entirely, and only for a coloured mark: a colour no shading produces. A white
+ * or grey blend also explains the product's own highlights and shadows beside the mark (a light shoe next to
+ * a white "fotolia" in the real set), so neutral marks are not extended.
  */
 import type { RawImage } from '../types.js';
 import { analyseRegion, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
@@ -15,8 +16,6 @@ import { type Box, labelComponents } from './raster.js';
 const REACH_TEXT_HEIGHTS = 3;
 /** Smallest piece kept, stroke pixels. */
 const MIN_PIECE_PX = 30;
-/** Share of a piece lying on the plain background that makes a neutral piece evidence enough. */
-const ON_BACKGROUND = 0.8;
 /** Colour spread between channels above which a mark's colour is itself the evidence (no shading is green). */
 const CHROMATIC = 40;
 
@@ -36,10 +35,10 @@ export function extendMark(
   found: readonly RegionAnalysis[],
   model: BlendModel,
   textHeight: number,
-  plain: Uint8Array | null,
   minExplained: number,
 ): Extension | null {
-  if (found.length === 0) return null;
+  const { alpha, colour } = model;
+  if (found.length === 0 || Math.max(...colour) - Math.min(...colour) < CHROMATIC) return null;
   const reach = Math.round(REACH_TEXT_HEIGHTS * textHeight);
   const box: Box = {
     x0: Math.max(0, Math.min(...found.map((a) => a.box.x0)) - reach),
@@ -68,18 +67,11 @@ export function extendMark(
   const dev = new Float64Array(n + 1);
   const left = new Float64Array(n + 1);
   const strokes = new Int32Array(n + 1);
-  const onPlain = new Int32Array(n + 1);
   const floor2 = 3 * (4 * NOISE_LEVELS) ** 2;
-  const { alpha, colour } = model;
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
     if (!l) continue;
-    if (s[i]! > 0.5) {
-      strokes[l]!++;
-      const gx = (i % aw) + analysis.box.x0;
-      const gy = Math.floor(i / aw) + analysis.box.y0;
-      if (plain?.[gy * image.width + gx]) onPlain[l]!++;
-    }
+    if (s[i]! > 0.5) strokes[l]!++;
     let d2 = 0;
     let e2 = 0;
     for (let k = 0; k < 3; k++) {
@@ -92,15 +84,13 @@ export function extendMark(
     dev[l]! += d2;
     left[l]! += e2;
   }
-  const chromatic = Math.max(...colour) - Math.min(...colour) >= CHROMATIC;
   const keep = new Uint8Array(n + 1);
   let pieces = 0;
   let explainedSum = 0;
   for (let l = 1; l <= n; l++) {
     if (strokes[l]! < MIN_PIECE_PX || dev[l]! <= 0) continue;
     const explained = 1 - left[l]! / dev[l]!;
-    const evidence = chromatic || onPlain[l]! >= ON_BACKGROUND * strokes[l]!;
-    if (explained < minExplained || !evidence) continue;
+    if (explained < minExplained) continue;
     keep[l] = 1;
     pieces++;
     explainedSum += explained;
