@@ -109,6 +109,21 @@ describe('remove_watermark', () => {
     );
   });
 
+  it('keeps the light product beside a white mark (real pair: a grey shoe crop under "fotolia")', async () => {
+    // A white blend also explains a light product's own highlights; only coloured marks are extended.
+    const name = 'tinygray_2fotolia_wm';
+    const input = await decode(datasetFile('watermarks', 'images', `${name}.png`));
+    const clean = await decode(datasetFile('watermarks', 'clean', `${name}.png`));
+    const mark = new Uint8Array(input.width * input.height);
+    for (let i = 0; i < mark.length; i++)
+      mark[i] = Math.abs(input.data[i * 4]! - clean.data[i * 4]!) > 6 ? 1 : 0;
+    const result = await removeFrom(input);
+    const score = scoreRemoval(input, result.image, clean, mark);
+    // 37.7 dB today (the faint halo around the letters lies outside the derived mask); 25.7 when extended.
+    expect(score.outsideDb).toBeGreaterThanOrEqual(35);
+    expect(score.gainDb).toBeGreaterThan(0);
+  });
+
   it('keeps the seed params: sensitivity 0–1 (0.5), inpaint radius 1–10 (3), nothing else', () => {
     expect(parseParams(removeWatermark, {})).toEqual({ detection_sensitivity: 0.5, inpaint_radius: 3 });
     for (const bad of [
