@@ -70,6 +70,16 @@ describe('remove_background on images with ground truth', () => {
     expect(result.metadata.model).toBe('isnet+u2netp');
   });
 
+  it('cuts the same product out with the fast tier (U²-Net-p alone)', SLOW, async () => {
+    // The fast tier scores 0.998 here; its failures are busy scenes (docs/models.md), not studio shots.
+    const { score, result } = await scored('product-composites', 'cap_red_1_sweep_9', 'jpg', {
+      model: 'u2netp',
+    });
+    expect(score).toBeGreaterThan(IOU_CORRECT);
+    expect(result.metadata.model).toBe('u2netp');
+    expect(Object.keys(result.metadata.timings_ms as object)).not.toContain('infer_isnet');
+  });
+
   it('picks the product, not the other salient thing in the scene (a flower bed)', SLOW, async () => {
     const { score, result } = await scored('product-composites', 'tshirt_photo_17', 'jpg');
     expect(score).toBeGreaterThan(IOU_CORRECT);
