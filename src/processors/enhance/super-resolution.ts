@@ -21,7 +21,7 @@
  * seams below one 8-bit level), and every step after the model is local (area, Lanczos and the one
  * back-projection step each reach ≤ 3 input pixels), so each tile is finished on its own with `MARGIN_PX` of
  * overlap and the ×4 image never exists. The model only runs where the input has detail: pixels with a
- * neighbour more than `DETAIL_LEVEL` levels away, dilated by the padding; on flat or gently shaded areas
+ * neighbour more than `DETAIL_LEVEL` levels away, dilated by `DETAIL_GROW_PX`; on flat or gently shaded areas
  * (a studio background) the model and Lanczos agree, so those pixels are Lanczos only.
  */
 import type { InferenceSession } from '../../models/model-provider.js';
@@ -37,8 +37,14 @@ export const TILE_PX = 256;
 export const PADDING_PX = 12;
 /** Overlap kept around a model window for the area, Lanczos and back-projection steps. */
 const MARGIN_PX = 3;
-/** A neighbour difference (8-bit levels) above this marks detail the model is run for. */
-export const DETAIL_LEVEL = 6;
+/**
+ * A neighbour difference (8-bit levels) above this marks detail the model is run for. On the Magento shots
+ * (×2, `eval:sr`) 24 with `DETAIL_GROW_PX` 4 runs the model on 52 % of the pixels instead of 59 % (6 and
+ * the 12 px padding) at the same PSNR: below 24 levels Lanczos and the blended model agree.
+ */
+export const DETAIL_LEVEL = 24;
+/** Model output is kept this far (input px) around detail; beyond, Lanczos. */
+export const DETAIL_GROW_PX = 4;
 /** Share of the model in the blend with Lanczos (see the module comment). */
 export const MODEL_WEIGHT = 0.5;
 
@@ -245,7 +251,7 @@ export async function superResolve(
       ? detailMask(image)
       : new Uint8Array(image.width * image.height).fill(1)
     : null;
-  const grow = PADDING_PX;
+  const grow = DETAIL_GROW_PX;
   let modelPixels = 0;
   let modelWindows = 0;
   const tiles = tileGrid(image.width, image.height, tilePx);
@@ -261,8 +267,9 @@ export async function superResolve(
     };
     return { tile, box, ext };
   });
-  // onnxruntime infers on its own threads: one window is always being inferred while JavaScript finishes the
-  // previous one and writes Lanczos tiles (one inference at a time, at most two windows' outputs alive).
+  // The next window's inference is started before this one is finished. onnxruntime-node 1.30 runs an
+  // inference synchronously on the main thread (in a setImmediate), so today inference and JavaScript take
+  // turns rather than overlap; the order costs nothing and keeps at most two windows' outputs alive.
   const started = new Map<number, Promise<PlanarImage>>();
   const start = (k: number) => {
     const ext = plans[k]?.ext;
