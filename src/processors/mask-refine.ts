@@ -296,3 +296,70 @@ export function fadeGhosts(mask: Float32Array, width: number, height: number, ra
     mask[i] = mask[i]! * w;
   }
 }
+
+/** When one model's map leaves no choice open (see `isUnambiguous`); shares are of the map's area. */
+export const UNAMBIGUOUS = {
+  /** The map is looked at this small (px on the long side): the question is about regions, not edges. */
+  side: 256,
+  /** Core components (p ≥ ½) at least this large count as regions; exactly one is allowed. */
+  minRegion: 0.002,
+  /** At most this share of the pixels above 0.1 may lie between 0.1 and 0.9. */
+  undecided: 0.1,
+  /** An enclosed hole whose mean is at least this may be part of the object (a logo on a mug). */
+  holeMean: 0.1,
+} as const;
+
+/**
+ * Whether a salient map settles the cut-out alone, so that a second model's opinion cannot change it: one
+ * region (no subject to choose), few undecided pixels (nothing for the fusion to weigh), and no enclosed
+ * hole the model half-believes is object (nothing to fill). On product-composites and fg-masks, ISNet's map
+ * passes for 11 of 20 and 5 of 32 images, and skipping U²-Net-p there changes IoU by −0.0032…+0.0009 per
+ * image (means +0.0001 and −0.0002).
+ */
+export function isUnambiguous(map: FloatMap, limits = UNAMBIGUOUS): boolean {
+  const k = Math.max(1, Math.ceil(Math.max(map.width, map.height) / limits.side));
+  const width = Math.ceil(map.width / k);
+  const height = Math.ceil(map.height / k);
+  const p = new Float32Array(width * height);
+  const count = new Float32Array(width * height);
+  for (let y = 0; y < map.height; y++) {
+    const row = ((y / k) | 0) * width;
+    for (let x = 0; x < map.width; x++) {
+      const o = row + ((x / k) | 0);
+      p[o]! += map.data[y * map.width + x]!;
+      count[o]!++;
+    }
+  }
+  let salient = 0;
+  let undecided = 0;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i]! / count[i]!;
+    p[i] = v;
+    if (v > 0.1) salient++;
+    if (v > 0.1 && v < 0.9) undecided++;
+  }
+  if (salient === 0 || undecided > limits.undecided * salient) return false;
+  const core = labelComponents(width, height, (i) => p[i]! >= 0.5);
+  const area = new Float64Array(core.count + 1);
+  for (let i = 0; i < p.length; i++) area[core.labels[i]!]!++;
+  let regions = 0;
+  for (let c = 1; c <= core.count; c++) if (area[c]! >= limits.minRegion * p.length) regions++;
+  if (regions !== 1) return false;
+  const holes = labelComponents(width, height, (i) => p[i]! < 0.5);
+  const touches = new Uint8Array(holes.count + 1);
+  const sum = new Float64Array(holes.count + 1);
+  const size = new Float64Array(holes.count + 1);
+  for (let i = 0; i < p.length; i++) {
+    const h = holes.labels[i]!;
+    if (h === 0) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touches[h] = 1;
+    sum[h]! += p[i]!;
+    size[h]!++;
+  }
+  for (let h = 1; h <= holes.count; h++) {
+    if (!touches[h] && sum[h]! / size[h]! >= limits.holeMean) return false;
+  }
+  return true;
+}

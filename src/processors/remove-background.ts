@@ -29,6 +29,7 @@ import { type FloatMap, predictSaliency, type SalientModelSpec } from '../models
 import { u2netp } from '../models/u2netp.js';
 import { fromRaw } from './codec.js';
 import { computeAlpha } from './cutout-alpha.js';
+import { isUnambiguous } from './mask-refine.js';
 import { decontaminate } from './matting/foreground.js';
 import { isPlainBackdrop, isStudioShot, measureBackdrop } from './studio-shot.js';
 import { defineProcessor, type Metadata, type RawImage } from './types.js';
@@ -148,15 +149,27 @@ export const removeBackground = defineProcessor({
         alpha = given;
       } else {
         const opaque = await timed('prepare', () => flattenedRgb(image));
-        const small = await timed('infer_u2netp', () => infer(models, u2netp, opaque));
-        let main = small;
+        let main: FloatMap;
         let second: FloatMap | null = null;
-        used = 'u2netp';
-        studio = params.model === 'auto' ? isStudioShot(opaque.data, image.width, image.height, small) : null;
-        if (params.model === 'isnet' || (params.model === 'auto' && !studio?.studio)) {
+        if (params.model === 'isnet') {
+          // ISNet first; U²-Net-p's second opinion only where ISNet leaves a choice open (mask-refine.ts).
           main = await timed('infer_isnet', () => infer(models, isnet, opaque));
-          second = small;
-          used = 'isnet+u2netp';
+          used = 'isnet';
+          if (!isUnambiguous(main)) {
+            second = await timed('infer_u2netp', () => infer(models, u2netp, opaque));
+            used = 'isnet+u2netp';
+          }
+        } else {
+          const small = await timed('infer_u2netp', () => infer(models, u2netp, opaque));
+          main = small;
+          used = 'u2netp';
+          studio =
+            params.model === 'auto' ? isStudioShot(opaque.data, image.width, image.height, small) : null;
+          if (params.model === 'auto' && !studio?.studio) {
+            main = await timed('infer_isnet', () => infer(models, isnet, opaque));
+            second = small;
+            used = 'isnet+u2netp';
+          }
         }
         const matting = params.alpha_matting
           ? {
@@ -208,6 +221,7 @@ export const removeBackground = defineProcessor({
 const round = (v: number) => Number(v.toFixed(4));
 
 const versions: Record<string, string[]> = {
+  isnet: [isnet.version],
   'isnet+u2netp': [isnet.version, u2netp.version],
   u2netp: [u2netp.version],
 };
