@@ -1,5 +1,5 @@
 /**
- * `remove_background`: cut the product out of its photo. Two salient-object models give their opinion
+ * `remove_background`: cut the product out of its photo. Salient-object models give their opinion
  * (ISNet at 1024 px, U²-Net-p at 320 px), the subject is chosen among the salient regions, its edges are
  * refined at full resolution and its edge colours decontaminated, so no fringe of the old background stays.
  *
@@ -14,11 +14,12 @@
  *
  * An input that is already a cut-out (a transparent PNG whose frame is clear) keeps its own alpha.
  *
- * `model`: `isnet` runs both models (the quality tier, ~2.3 s per 1.3 MP photo on 2 idle cores, 1.7 s of it
- * ISNet); `u2netp` runs only the small one (the fast tier, ~0.5 s; it drops secondary objects, misses thin
- * parts and keeps background objects more often: see docs/models.md for both tiers' scores); `auto` runs
- * U²-Net-p first and keeps its answer for studio shots it has clearly understood (plain backdrop, confident
- * mask, no backdrop inside it; studio-shot.ts says how that was checked), and runs ISNet for everything else.
+ * `model`: `isnet` runs ISNet, and U²-Net-p too unless ISNet's map leaves no choice open (mask-refine.ts
+ * `isUnambiguous`); the quality tier, ~2.0–2.3 s per 1.3 MP photo on 2 idle cores, 1.7 s of it ISNet.
+ * `u2netp` runs only the small one (the fast tier, ~0.5 s; it drops secondary objects, misses thin parts and
+ * keeps background objects more often: docs/models.md gives both tiers' scores). `auto` runs U²-Net-p first
+ * and keeps its answer for studio shots it has clearly understood (plain backdrop, confident mask, no
+ * backdrop inside it; studio-shot.ts says how that was checked), and runs ISNet for everything else.
  */
 import sharp from 'sharp';
 import { z } from 'zod';
@@ -72,9 +73,10 @@ export const removeBackgroundParams = z
       .enum(backgroundModels)
       .default('isnet')
       .describe(
-        'isnet: ISNet at 1024 px with U²-Net-p as a second opinion, the best cut-outs (about 2.3 s per ' +
-          '1.3 MP photo on 2 idle cores). u2netp: the small U²-Net-p alone, about 0.5 s, coarser: it may drop ' +
-          'secondary objects or keep background ones (mean IoU 0.86 against 0.94 on product composites). auto: ' +
+        'isnet: ISNet at 1024 px, with U²-Net-p as a second opinion when ISNet leaves the subject or a hole ' +
+          'open, the best cut-outs (about 2.0–2.3 s per 1.3 MP photo on 2 idle cores). u2netp: the small ' +
+          'U²-Net-p alone, about 0.5 s, coarser: it may drop secondary objects or keep background ones (mean ' +
+          'IoU 0.86 against 0.94 on product composites). auto: ' +
           'u2netp for studio shots on a plain backdrop where its mask is confident (about 0.5 s), isnet ' +
           'otherwise. Default isnet.',
       ),
