@@ -16,6 +16,7 @@ import { createModelProvider } from '../../src/models/index.js';
 import type { OnnxModelProvider } from '../../src/models/model-provider.js';
 import { decodeImage } from '../../src/processors/codec.js';
 import { parseParams } from '../../src/processors/index.js';
+import { isUnambiguous } from '../../src/processors/mask-refine.js';
 import { removeBackground } from '../../src/processors/remove-background.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { datasetFile } from '../helpers/datasets.js';
@@ -222,5 +223,50 @@ describe('remove_background params and context', () => {
   it('names the model versions in its own version, so a model change re-renders on replay', () => {
     expect(removeBackground.version).toContain('isnet.');
     expect(removeBackground.version).toContain('u2netp.');
+  });
+});
+
+describe('when ISNet needs no second opinion (isUnambiguous)', () => {
+  /** A 512² map: 1 inside the given discs (centre x, y, radius), `hole.value` within `hole.r` of a centre. */
+  function discs(
+    list: [number, number, number][],
+    hole?: { r: number; value: number },
+  ): {
+    data: Float32Array;
+    width: number;
+    height: number;
+  } {
+    const side = 512;
+    const data = new Float32Array(side * side);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        for (const [cx, cy, r] of list) {
+          const d = Math.hypot(x - cx, y - cy);
+          if (d <= r) data[y * side + x] = hole && d <= hole.r ? hole.value : 1;
+        }
+      }
+    }
+    return { data, width: side, height: side };
+  }
+
+  it('answers yes for one solid region and no when a choice is left open', () => {
+    expect(isUnambiguous(discs([[256, 256, 120]]))).toBe(true);
+    // Two regions: which is the subject (or are both a set)?
+    expect(
+      isUnambiguous(
+        discs([
+          [150, 256, 80],
+          [380, 256, 80],
+        ]),
+      ),
+    ).toBe(false);
+    // An enclosed hole the model half-believes (a logo): fill it or not?
+    expect(isUnambiguous(discs([[256, 256, 120]], { r: 40, value: 0.3 }))).toBe(false);
+    // A hole it is sure about (a handle's opening) leaves nothing to decide.
+    expect(isUnambiguous(discs([[256, 256, 120]], { r: 40, value: 0 }))).toBe(true);
+    // Mostly undecided: the fusion would weigh the second model.
+    expect(isUnambiguous({ data: new Float32Array(512 * 512).fill(0.6), width: 512, height: 512 })).toBe(
+      false,
+    );
   });
 });
