@@ -1,7 +1,7 @@
 /**
  * Hands processors their ONNX sessions. Sessions are created once per process and model, with the CPU
- * memory arena off (it roughly halves peak memory at equal speed for our models) and no spin-waiting
- * threads. Processors receive a provider through their context; they never load anything themselves.
+ * memory arena off (it roughly halves peak memory at equal speed for our models). Processors receive a
+ * provider through their context; they never load anything themselves.
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './model-spec.js';
@@ -36,9 +36,6 @@ export class OnnxModelProvider implements ModelProvider {
           enableCpuMemArena: false,
           graphOptimizationLevel: 'all',
           ...(this.settings.intraOpThreads > 0 ? { intraOpNumThreads: this.settings.intraOpThreads } : {}),
-          // Idle threads sleep instead of spin-waiting: processors run JavaScript between and beside
-          // inferences on the same cores, and spinning took ~25 % more CPU for Real-ESRGAN at no gain in time.
-          extra: { session: { intra_op: { allow_spinning: '0' } } },
         }),
       );
       this.sessions.set(spec.name, s);
