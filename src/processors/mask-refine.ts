@@ -3,49 +3,12 @@
  * subject among the salient regions, fill what the subject encloses. Full-resolution edges are the guided
  * filter's job (matting/), not this module's.
  */
+import { type Components, labelComponents } from './connected-components.js';
+
+/** Pixels labelled by region: what the subject selection needs of a labelling. */
+type Labelled = Pick<Components, 'labels' | 'count'>;
+
 import { boxMean, type FloatMap } from './matting/float-map.js';
-
-// ---------------------------------------------------------------------------------------------------------
-// Connected components
-
-export interface Components {
-  /** Component id per pixel, 0 for pixels outside every component, ids from 1. */
-  readonly labels: Int32Array;
-  readonly count: number;
-}
-
-/** 8-connected components of the pixels where `inside(i)` holds. */
-export function labelComponents(width: number, height: number, inside: (i: number) => boolean): Components {
-  const labels = new Int32Array(width * height);
-  const stack = new Int32Array(width * height);
-  let count = 0;
-  for (let start = 0; start < labels.length; start++) {
-    if (labels[start] !== 0 || !inside(start)) continue;
-    count++;
-    labels[start] = count;
-    let top = 0;
-    stack[top++] = start;
-    while (top > 0) {
-      const i = stack[--top]!;
-      const x = i % width;
-      const y = (i - x) / width;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx;
-          if (nx < 0 || nx >= width || (dx === 0 && dy === 0)) continue;
-          const j = ny * width + nx;
-          if (labels[j] === 0 && inside(j)) {
-            labels[j] = count;
-            stack[top++] = j;
-          }
-        }
-      }
-    }
-  }
-  return { labels, count };
-}
 
 export interface Region {
   readonly id: number;
@@ -63,7 +26,7 @@ export interface Region {
   sumY: number;
 }
 
-function regionStats(components: Components, width: number, p: Float32Array, q?: Float32Array): Region[] {
+function regionStats(components: Labelled, width: number, p: Float32Array, q?: Float32Array): Region[] {
   const regions: Region[] = Array.from({ length: components.count + 1 }, (_, id) => ({
     id,
     area: 0,
@@ -153,7 +116,7 @@ export interface Selection {
 export function splitRegions(
   p: FloatMap,
   o: Pick<SelectionOptions, 'coreThreshold' | 'extentThreshold' | 'erode'>,
-): Components {
+): Labelled {
   const { width, height, data } = p;
   const n = width * height;
   const coreMap = new Float32Array(n);

@@ -7,8 +7,9 @@ import sharp from 'sharp';
 import type { ModelProvider } from '../../models/model-provider.js';
 import { Tensor } from '../../models/model-provider.js';
 import { ppOcrV4Det, type TextDetectorModelSpec } from '../../models/ppocr-det.js';
+import { type Box, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { type Box, dilate, labelComponents } from './raster.js';
+import { dilate } from './raster.js';
 
 export interface TextMap {
   /** Probability of text per detector pixel, row-major, `width × height`. */
@@ -97,7 +98,7 @@ export function textRegions(
   const { width: w, height: h } = map;
   const bin = new Uint8Array(map.prob.length);
   for (let i = 0; i < bin.length; i++) bin[i] = map.prob[i]! > threshold ? 1 : 0;
-  const { labels, components } = labelComponents(bin, w, h);
+  const { labels, components } = labelComponents(w, h, (i) => bin[i] !== 0);
   const sums = new Float64Array(components.length);
   const edges = new Int32Array(components.length);
   for (let i = 0; i < labels.length; i++) {
@@ -150,7 +151,7 @@ export function textRegions(
         scores[i] = Math.max(scores[i]!, score);
       }
   });
-  const regions = labelComponents(grown, w, h);
+  const regions = labelComponents(w, h, (i) => grown[i] !== 0);
   return regions.components.map((c, k) => {
     const x0 = Math.floor(c.box.x0 * map.scaleX);
     const y0 = Math.floor(c.box.y0 * map.scaleY);

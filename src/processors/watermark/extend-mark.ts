@@ -7,10 +7,11 @@
  * or grey blend also explains the product's own highlights and shadows beside the mark (a light shoe next to
  * a white "fotolia" in the real set), so neutral marks are not extended.
  */
+
+import { type Box, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { analyseRegion, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
 import type { BlendModel } from './estimate-alpha.js';
-import { type Box, labelComponents } from './raster.js';
 
 /** How far around the marks found the rest of them is looked for, in text heights. */
 const REACH_TEXT_HEIGHTS = 3;
@@ -60,9 +61,7 @@ export function extendMark(
   const analysis = analyseRegion(image, region, model);
   if (!analysis) return null;
   const { width: aw, height: ah, coverage: s, pixels: m, background: b } = analysis;
-  const touched = new Uint8Array(aw * ah);
-  for (let i = 0; i < touched.length; i++) touched[i] = s[i]! > 0 ? 1 : 0;
-  const { labels, components } = labelComponents(touched, aw, ah);
+  const { labels, components } = labelComponents(aw, ah, (i) => s[i]! > 0);
   const n = components.length;
   const dev = new Float64Array(n + 1);
   const left = new Float64Array(n + 1);

@@ -1,20 +1,10 @@
 /**
- * Small raster tools the watermark helpers share: binary morphology, connected components and mask scaling.
+ * Small raster tools the watermark helpers share: binary morphology and mask scaling (connected components are in
+ * ../connected-components.ts).
  * Plain typed-array loops, O(pixels) each, no allocation per pixel.
  */
 
-/** Half-open pixel box. */
-export interface Box {
-  readonly x0: number;
-  readonly y0: number;
-  readonly x1: number;
-  readonly y1: number;
-}
-
-export interface Component {
-  readonly area: number;
-  readonly box: Box;
-}
+export type { Box, Component } from '../connected-components.js';
 
 /** Binary dilation by a square of radius r (separable running count). */
 export function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
@@ -58,54 +48,6 @@ function boxCount(mask: Uint8Array, width: number, height: number, r: number): I
     }
   }
   return out;
-}
-
-/** 8-connected components of a binary mask; labels are 1-based, 0 is background. */
-export function labelComponents(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-): { labels: Int32Array; components: Component[] } {
-  const labels = new Int32Array(mask.length);
-  const components: Component[] = [];
-  const stack = new Int32Array(mask.length);
-  for (let start = 0; start < mask.length; start++) {
-    if (!mask[start] || labels[start]) continue;
-    const label = components.length + 1;
-    let top = 0;
-    stack[top++] = start;
-    labels[start] = label;
-    let area = 0;
-    let x0 = width;
-    let y0 = height;
-    let x1 = 0;
-    let y1 = 0;
-    while (top > 0) {
-      const i = stack[--top]!;
-      const x = i % width;
-      const y = (i - x) / width;
-      area++;
-      if (x < x0) x0 = x;
-      if (y < y0) y0 = y;
-      if (x >= x1) x1 = x + 1;
-      if (y >= y1) y1 = y + 1;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx;
-          if (nx < 0 || nx >= width) continue;
-          const j = ny * width + nx;
-          if (mask[j] && !labels[j]) {
-            labels[j] = label;
-            stack[top++] = j;
-          }
-        }
-      }
-    }
-    components.push({ area, box: { x0, y0, x1, y1 } });
-  }
-  return { labels, components };
 }
 
 /** Nearest-neighbour upscale of a small mask to the image size. */
