@@ -27,6 +27,7 @@ import { parseParams } from '../src/processors/index.js';
 import { resizeBilinear } from '../src/processors/matting/float-map.js';
 import { removeBackground } from '../src/processors/remove-background.js';
 import type { RawImage } from '../src/processors/types.js';
+import { type MaskScore, scoreMask } from '../test/helpers/mask-metrics.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,25 +39,7 @@ const { values: flags, positionals } = parseArgs({
   },
 });
 
-interface Score {
-  readonly iou: number;
-  readonly mae: number;
-}
-
-/** IoU of the two binarised masks and MAE of the soft ones; both are 0..255 per pixel. */
-function scoreMask(alpha: Uint8Array, truth: Uint8Array): Score {
-  let inter = 0;
-  let union = 0;
-  let abs = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const a = alpha[i]! >= 128;
-    const t = truth[i]! > 127;
-    if (a && t) inter++;
-    if (a || t) union++;
-    abs += Math.abs(alpha[i]! - truth[i]!);
-  }
-  return { iou: union === 0 ? 1 : inter / union, mae: abs / (255 * truth.length) };
-}
+type Score = MaskScore;
 
 const load = () =>
   loadavg()

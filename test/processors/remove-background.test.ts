@@ -1,39 +1,20 @@
-/**
- * remove_background on real images with ground-truth masks (shared/datasets), scored as bench/eval-bg.ts
- * does: IoU of (alpha ≥ 128) with (mask > 127).
- *
- * Thresholds: on these images the processor reaches IoU 0.99–1.00 (see the eval figures in the commit log);
- * 0.97 leaves room for onnxruntime builds and CPUs that round differently, and is still far above what the
- * failures we guard against score (the raw model picking the flower bed next to the T-shirt: 0.28).
- * Models come from the registry packages once, then from the cache (MODEL_CACHE_DIR).
- */
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { MediaStudioError } from '../../src/errors.js';
-import { createModelProvider } from '../../src/models/index.js';
-import type { OnnxModelProvider } from '../../src/models/model-provider.js';
-import { decodeImage } from '../../src/processors/codec.js';
 import { parseParams } from '../../src/processors/index.js';
 import { isUnambiguous } from '../../src/processors/mask-refine.js';
 import { removeBackground } from '../../src/processors/remove-background.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { datasetFile } from '../helpers/datasets.js';
+import { scoreMask } from '../helpers/mask-metrics.js';
+import { decodeFile, useModels } from '../helpers/models.js';
 
 /** IoU a correct cut-out of these images stays above (see the header). */
 const IOU_CORRECT = 0.97;
 const SLOW = { timeout: 240_000 };
 
-let models: OnnxModelProvider;
-beforeAll(() => {
-  models = createModelProvider(loadConfig());
-  return () => models.release();
-});
-
-async function decode(path: string): Promise<RawImage> {
-  return (await decodeImage(readFileSync(path), { maxPixels: 50_000_000 })).image;
-}
+const models = useModels();
+const decode = decodeFile;
 
 async function maskOf(path: string): Promise<Uint8Array> {
   return new Uint8Array(await sharp(path).flatten({ background: '#000000' }).greyscale().raw().toBuffer());
@@ -42,20 +23,13 @@ async function maskOf(path: string): Promise<Uint8Array> {
 const alphaOf = (image: RawImage) =>
   Uint8Array.from({ length: image.width * image.height }, (_, i) => image.data[i * 4 + 3]!);
 
-function iou(alpha: Uint8Array, truth: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const a = alpha[i]! >= 128;
-    const t = truth[i]! > 127;
-    if (a && t) inter++;
-    if (a || t) union++;
-  }
-  return inter / union;
-}
+const iou = (alpha: Uint8Array, truth: Uint8Array) => scoreMask(alpha, truth).iou;
 
 const run = (image: RawImage, params: unknown = {}) =>
-  removeBackground.run(image, parseParams(removeBackground, params), { maxSidePx: 100_000, models });
+  removeBackground.run(image, parseParams(removeBackground, params), {
+    maxSidePx: 100_000,
+    models: models(),
+  });
 
 async function scored(set: string, stem: string, ext: string, params: unknown = {}) {
   const image = await decode(datasetFile(set, 'images', `${stem}.${ext}`));

@@ -7,33 +7,23 @@
  * they catch a regression, not noise; the 40 dB outside bound is the issue's rule, never relaxed.
  * The model comes from the registry package once, then from the cache.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IDENTICAL_DB, scoreRemoval } from '../../bench/watermark/metrics.js';
-import { loadConfig } from '../../src/config.js';
 import { MediaStudioError } from '../../src/errors.js';
-import { createModelProvider } from '../../src/models/index.js';
-import type { OnnxModelProvider } from '../../src/models/model-provider.js';
-import { decodeImage } from '../../src/processors/codec.js';
 import { parseParams } from '../../src/processors/index.js';
 import { removeWatermark } from '../../src/processors/remove-watermark.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { datasetFile } from '../helpers/datasets.js';
+import { decodeFile, useModels } from '../helpers/models.js';
 
 /** PSNR outside the marks below which the product's own pixels count as changed (issue 5). */
 const OUTSIDE_MIN_DB = 40;
 const SET = 'synthetic-watermarks';
 
-let models: OnnxModelProvider;
-beforeAll(() => {
-  models = createModelProvider(loadConfig());
-  return () => models.release();
-});
-
-async function decode(path: string): Promise<RawImage> {
-  return (await decodeImage(readFileSync(path), { maxPixels: 50_000_000 })).image;
-}
+const models = useModels();
+const decode = decodeFile;
 
 async function markOf(name: string): Promise<Uint8Array> {
   const grey = await sharp(datasetFile(SET, 'masks', `${name}.png`))
@@ -44,7 +34,10 @@ async function markOf(name: string): Promise<Uint8Array> {
 }
 
 async function removeFrom(image: RawImage, params: unknown = {}) {
-  return removeWatermark.run(image, parseParams(removeWatermark, params), { maxSidePx: 10_000, models });
+  return removeWatermark.run(image, parseParams(removeWatermark, params), {
+    maxSidePx: 10_000,
+    models: models(),
+  });
 }
 
 describe('remove_watermark', () => {
