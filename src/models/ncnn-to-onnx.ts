@@ -27,6 +27,7 @@
  * nearest Interp picks `floor(dst * in / out)`, which is ONNX Resize nearest with `asymmetric`
  * coordinates and `floor` rounding.
  */
+import { halfToFloat } from './onnx-edit.js';
 import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 import { type QdqOptions, quantizeQdq } from './quantize-qdq.js';
 
@@ -80,16 +81,6 @@ export function parseNcnnParam(text: string): NcnnLayer[] {
     throw new NcnnConversionError(`.param declares ${layerCount} layers but lists ${layers.length}`);
   }
   return layers;
-}
-
-/** IEEE 754 half → float. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** Reads weights from a `.bin` in order, the way ncnn's ModelBinFromDataReader does. */
