@@ -16,6 +16,7 @@
  * Cost: (2r+1)²/2 offsets (patch distances are symmetric, so each offset serves both pixels), each a few
  * passes over the image with running sums: about 1 s per megapixel on one core.
  */
+import { boxSum } from '../box-sum.js';
 import type { RawImage } from '../types.js';
 
 export const SEARCH_RADIUS = 5;
@@ -74,29 +75,6 @@ export function estimateNoise(image: RawImage): number {
   return sigmas.sort((a, b) => a - b)[1]!;
 }
 
-/** Running-sum box filter of radius `r` along rows, then columns, in place (borders clamp the window). */
-function boxFilter(src: Float32Array, w: number, h: number, r: number, tmp: Float32Array): void {
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let s = 0;
-    for (let x = 0; x <= Math.min(r, w - 1); x++) s += src[row + x]!;
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = s;
-      if (x + r + 1 < w) s += src[row + x + r + 1]!;
-      if (x - r >= 0) s -= src[row + x - r]!;
-    }
-  }
-  for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let y = 0; y <= Math.min(r, h - 1); y++) s += tmp[y * w + x]!;
-    for (let y = 0; y < h; y++) {
-      src[y * w + x] = s;
-      if (y + r + 1 < h) s += tmp[(y + r + 1) * w + x]!;
-      if (y - r >= 0) s -= tmp[(y - r) * w + x]!;
-    }
-  }
-}
-
 /** Denoises R, G and B (alpha kept) when the measured noise warrants it. */
 export function denoise(image: RawImage, signal?: AbortSignal): { image: RawImage; report: DenoiseReport } {
   const measured = estimateNoise(image);
@@ -134,7 +112,7 @@ export function denoise(image: RawImage, signal?: AbortSignal): { image: RawImag
           dist[a] = er * er + eg * eg + eb * eb;
         }
       }
-      boxFilter(dist, w, h, PATCH_RADIUS, tmp);
+      boxSum(dist, w, h, PATCH_RADIUS, dist, tmp);
       for (let y = 0; y + dy < h; y++) {
         const row = y * w;
         const row2 = (y + dy) * w + dx;

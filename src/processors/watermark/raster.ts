@@ -4,6 +4,8 @@
  * Plain typed-array loops, O(pixels) each, no allocation per pixel.
  */
 
+import { boxSum } from '../box-sum.js';
+
 export type { Box, Component } from '../connected-components.js';
 
 /** Binary dilation by a square of radius r (separable running count). */
@@ -26,28 +28,7 @@ function threshold(count: Int32Array, atLeast: number): Uint8Array {
 
 /** Count of set pixels in each (2r+1)² window; outside the image counts as unset. */
 function boxCount(mask: Uint8Array, width: number, height: number, r: number): Int32Array {
-  const tmp = new Int32Array(mask.length);
-  const out = new Int32Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let acc = 0;
-    for (let k = 0; k <= Math.min(r, width - 1); k++) acc += mask[row + k]!;
-    for (let x = 0; x < width; x++) {
-      tmp[row + x] = acc;
-      if (x + r + 1 < width) acc += mask[row + x + r + 1]!;
-      if (x - r >= 0) acc -= mask[row + x - r]!;
-    }
-  }
-  for (let x = 0; x < width; x++) {
-    let acc = 0;
-    for (let k = 0; k <= Math.min(r, height - 1); k++) acc += tmp[k * width + x]!;
-    for (let y = 0; y < height; y++) {
-      out[y * width + x] = acc;
-      if (y + r + 1 < height) acc += tmp[(y + r + 1) * width + x]!;
-      if (y - r >= 0) acc -= tmp[(y - r) * width + x]!;
-    }
-  }
-  return out;
+  return boxSum(mask, width, height, r, new Int32Array(mask.length), new Int32Array(mask.length));
 }
 
 /** Nearest-neighbour upscale of a small mask to the image size. */
