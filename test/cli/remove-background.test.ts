@@ -4,50 +4,24 @@
  * the cut-out; chained with crop-to-subject and a replace_background, the plan runs as one. Scored against
  * the ground-truth mask with the same IoU threshold and reasoning as test/processors/remove-background.test.ts.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetFile } from '../helpers/datasets.js';
 import { scoreMask } from '../helpers/mask-metrics.js';
+import { buildCli, processWithCli } from '../helpers/process-cli.js';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'bin', 'media-studio.js');
 const IOU_CORRECT = 0.97;
-
-interface Report {
-  readonly ok: boolean;
-  readonly outputs: string[];
-  readonly steps: { operation: string; metadata: Record<string, unknown> }[];
-}
-
-const cli = async (out: string, ops: string[], inputs: string[]): Promise<Report[]> => {
-  const args = [bin, 'process', '--out', out, '--format', 'png', '--json'];
-  for (const op of ops) args.push('--op', op);
-  const { stdout } = await run(process.execPath, [...args, ...inputs], {
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Report);
-};
 
 describe('media-studio process --op remove_background', () => {
   let out: string;
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root });
-    out = await mkdtemp(join(tmpdir(), 'ms-cli-bg-'));
+    out = await buildCli('bg');
   }, 180_000);
 
   it('writes a PNG cut-out whose alpha matches the ground-truth mask', { timeout: 300_000 }, async () => {
     const input = datasetFile('product-composites', 'images', 'mug_set_photo_12.jpg');
-    const [report] = await cli(out, ['remove_background={}'], [input]);
+    const [report] = await processWithCli(out, ['remove_background={}'], [input]);
     expect(report?.ok).toBe(true);
     // ISNet, with U²-Net-p's second opinion only where ISNet leaves a choice open (this photo: none).
     expect(report?.steps[0]?.metadata.model).toBe('isnet');
@@ -65,7 +39,7 @@ describe('media-studio process --op remove_background', () => {
 
   it('chains a cropped cut-out into replace_background as one plan', { timeout: 300_000 }, async () => {
     const input = datasetFile('products', 'images', 'magento_mb01-blue-0.jpg');
-    const [report] = await cli(
+    const [report] = await processWithCli(
       out,
       ['remove_background={"crop_to_subject":true,"margin":5}', 'replace_background={"color":"#ffffff"}'],
       [input],

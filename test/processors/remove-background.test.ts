@@ -1,3 +1,12 @@
+/**
+ * remove_background on real images with ground-truth masks (shared/datasets), scored as bench/eval-bg.ts
+ * does: IoU of (alpha ≥ 128) with (mask > 127).
+ *
+ * Thresholds: on these images the processor reaches IoU 0.99–1.00 (see the eval figures in the commit log);
+ * 0.97 leaves room for onnxruntime builds and CPUs that round differently, and is still far above what the
+ * failures we guard against score (the raw model picking the flower bed next to the T-shirt: 0.28).
+ * Models come from the registry packages once, then from the cache (MODEL_CACHE_DIR).
+ */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MediaStudioError } from '../../src/errors.js';
