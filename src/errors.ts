@@ -42,6 +42,10 @@ export const errorCatalogue = {
   MS_DATABASE_UNAVAILABLE: { retriable: true, description: 'the database failed' },
   MS_BROKER_UNAVAILABLE: { retriable: true, description: 'Kafka or the schema registry failed' },
   MS_STAGE_TIMEOUT: { retriable: true, description: 'a stage took longer than STAGE_TIMEOUT_MS' },
+  MS_INFERENCE_FAILED: {
+    retriable: true,
+    description: 'the thread running the models stopped (out of memory, a crash) during an inference',
+  },
   MS_UPSTREAM_UNAVAILABLE: {
     retriable: true,
     description: 'an external API (OpenAI) failed or rate-limited',

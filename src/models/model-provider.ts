@@ -1,14 +1,22 @@
 /**
  * Hands processors their ONNX sessions. Sessions are created once per process and model, with the CPU
- * memory arena off (it roughly halves peak memory at equal speed for our models). Processors receive a
- * provider through their context; they never load anything themselves.
+ * memory arena off (it roughly halves peak memory at equal speed for our models), and run on one inference
+ * thread (`inference-host.ts`) so a model pass never blocks the event loop. Processors receive a provider
+ * through their context; they never load anything themselves.
  */
-import * as ort from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
+import { InferenceHost } from './inference-host.js';
 import type { ModelSpec } from './model-spec.js';
 import type { ModelStore } from './model-store.js';
 
-export type InferenceSession = ort.InferenceSession;
 export { Tensor } from 'onnxruntime-node';
+
+/** What processors need of a session: its tensor names and an inference that does not block. */
+export interface InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Readonly<Record<string, Tensor>>, fetches?: readonly string[]): Promise<Record<string, Tensor>>;
+}
 
 export interface ModelProvider {
   session(spec: ModelSpec): Promise<InferenceSession>;
@@ -21,6 +29,7 @@ export interface SessionSettings {
 
 export class OnnxModelProvider implements ModelProvider {
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly host = new InferenceHost();
 
   constructor(
     private readonly store: ModelStore,
@@ -30,14 +39,7 @@ export class OnnxModelProvider implements ModelProvider {
   session(spec: ModelSpec): Promise<InferenceSession> {
     let s = this.sessions.get(spec.name);
     if (!s) {
-      s = this.store.path(spec).then((path) =>
-        ort.InferenceSession.create(path, {
-          executionProviders: ['cpu'],
-          enableCpuMemArena: false,
-          graphOptimizationLevel: 'all',
-          ...(this.settings.intraOpThreads > 0 ? { intraOpNumThreads: this.settings.intraOpThreads } : {}),
-        }),
-      );
+      s = this.open(spec);
       this.sessions.set(spec.name, s);
       s.catch(() => this.sessions.delete(spec.name));
     }
@@ -45,8 +47,23 @@ export class OnnxModelProvider implements ModelProvider {
   }
 
   async release(): Promise<void> {
-    const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) await (await s.catch(() => undefined))?.release();
+    await this.host.close();
+  }
+
+  private async open(spec: ModelSpec): Promise<InferenceSession> {
+    const path = await this.store.path(spec);
+    const key = `${spec.name}@${spec.sha256}`;
+    const names = await this.host.load(key, path, {
+      executionProviders: ['cpu'],
+      enableCpuMemArena: false,
+      graphOptimizationLevel: 'all',
+      ...(this.settings.intraOpThreads > 0 ? { intraOpNumThreads: this.settings.intraOpThreads } : {}),
+    });
+    const host = this.host;
+    return {
+      ...names,
+      run: (feeds, fetches) => host.run(key, feeds, fetches),
+    };
   }
 }

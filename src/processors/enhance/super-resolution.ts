@@ -267,9 +267,9 @@ export async function superResolve(
     };
     return { tile, box, ext };
   });
-  // The next window's inference is started before this one is finished. onnxruntime-node 1.30 runs an
-  // inference synchronously on the main thread (in a setImmediate), so today inference and JavaScript take
-  // turns rather than overlap; the order costs nothing and keeps at most two windows' outputs alive.
+  // The next window's inference is started before this one is finished: the model runs on the inference
+  // thread while this thread blends and back-projects the window before it. At most two windows' outputs
+  // are alive at once.
   const started = new Map<number, Promise<PlanarImage>>();
   const start = (k: number) => {
     const ext = plans[k]?.ext;
