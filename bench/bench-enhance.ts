@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
+import { int8DotProducts } from '../src/models/cpu-features.js';
 import { createModelProvider } from '../src/models/index.js';
 import { realEsrganGeneralX4 } from '../src/models/realesrgan.js';
 import { superResolve } from '../src/processors/enhance/super-resolution.js';
@@ -75,7 +76,8 @@ async function once(image: RawImage): Promise<number> {
 
 const load0 = loadavg()[0]!;
 console.log(
-  `${values.plain ? 'plain model' : 'enhance'} ×${factor}, ${files.length} photos from ${dir}; load ${load0.toFixed(2)}`,
+  `${values.plain ? 'plain model' : 'enhance'} ×${factor}, ${files.length} photos from ${dir}; load ${load0.toFixed(2)}; ` +
+    `${values.plain ? 'fp32' : models.precision} (int8 dot products: ${int8DotProducts() ? 'yes' : 'no'})`,
 );
 await once(await load(files[0]!)); // warm-up: model load, first-run allocations
 let totalMp = 0;

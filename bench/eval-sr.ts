@@ -8,7 +8,7 @@
  * would be; then brought back to the original size by
  *   lanczos  Lanczos 3 (our own resampler: sharp enlarges with bicubic whatever `kernel` says), the fallback
  *   plain    with --plain: the fp32 model alone, ×4 then the area filter down, no blend, everywhere
- *   fp32     with --fp32: the same with the fp32 model instead of the int8 one
+ *   fp32     with --fp32: the same with the fp32 model (where enhance runs int8)
  *   enhance  what `enhance` runs: int8 model where there is detail, blended with Lanczos, back-projected
  * and compared with the original: PSNR over RGB, SSIM on luma, and blockiness on the JPEG grid (1 = none).
  * Means are printed per file-name prefix (`magento`, `solidus`, …) and overall.
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { createModelProvider } from '../src/models/index.js';
-import { realEsrganGeneralX4, realEsrganGeneralX4Int8 } from '../src/models/realesrgan.js';
+import { realEsrganGeneralX4, realEsrganGeneralX4For } from '../src/models/realesrgan.js';
 import {
   type SuperResolutionModel,
   type SuperResolutionOptions,
@@ -53,10 +53,10 @@ const downs: Shrink[] = values.down === 'both' ? ['area', 'cubic'] : [values.dow
 
 const config = loadConfig();
 const provider = createModelProvider(config);
-const model: SuperResolutionModel = {
-  session: await provider.session(realEsrganGeneralX4Int8),
-  spec: realEsrganGeneralX4Int8,
-};
+// The variant enhance runs on this machine (MODEL_PRECISION, CPU features): int8 or fp32.
+const spec = realEsrganGeneralX4For(provider.precision);
+const model: SuperResolutionModel = { session: await provider.session(spec), spec };
+console.log(`enhance runs ${spec.name} here (MODEL_PRECISION=${config.MODEL_PRECISION})`);
 const fp32: SuperResolutionModel | null =
   values.fp32 || values.plain
     ? { session: await provider.session(realEsrganGeneralX4), spec: realEsrganGeneralX4 }

@@ -154,6 +154,11 @@ export const variables = {
     '',
   ),
   MODEL_THREADS: variable('threads one model inference may use; 0 lets onnxruntime decide', int(0, 64), '0'),
+  MODEL_PRECISION: variable(
+    'int8 or fp32 for models that have both; auto takes int8 where the CPU has int8 dot products (x86 VNNI, Arm), else fp32',
+    z.enum(['auto', 'int8', 'fp32']),
+    'auto',
+  ),
   OPENAI_API_KEY: variable(
     'OpenAI key for generated backgrounds; unset uses the offline generator',
     z.string().min(1).optional(),

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { int8DotProducts } from './cpu-features.js';
 import { OnnxModelProvider } from './model-provider.js';
 import { ModelStore } from './model-store.js';
 
@@ -16,5 +17,7 @@ export function createModelProvider(config: Config, log?: (message: string) => v
     overrides,
     ...(log ? { log } : {}),
   });
-  return new OnnxModelProvider(store, { intraOpThreads: config.MODEL_THREADS });
+  const precision =
+    config.MODEL_PRECISION === 'auto' ? (int8DotProducts() ? 'int8' : 'fp32') : config.MODEL_PRECISION;
+  return new OnnxModelProvider(store, { intraOpThreads: config.MODEL_THREADS, precision });
 }

@@ -18,23 +18,31 @@ export interface InferenceSession {
   run(feeds: Readonly<Record<string, Tensor>>, fetches?: readonly string[]): Promise<Record<string, Tensor>>;
 }
 
+/** Which variant of a model that comes in both runs here (`MODEL_PRECISION`, see `cpu-features.ts`). */
+export type ModelPrecision = 'int8' | 'fp32';
+
 export interface ModelProvider {
+  readonly precision: ModelPrecision;
   session(spec: ModelSpec): Promise<InferenceSession>;
 }
 
 export interface SessionSettings {
   /** Threads one inference may use; 0 lets onnxruntime decide. */
   readonly intraOpThreads: number;
+  readonly precision: ModelPrecision;
 }
 
 export class OnnxModelProvider implements ModelProvider {
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
   private readonly host = new InferenceHost();
+  readonly precision: ModelPrecision;
 
   constructor(
     private readonly store: ModelStore,
     private readonly settings: SessionSettings,
-  ) {}
+  ) {
+    this.precision = settings.precision;
+  }
 
   session(spec: ModelSpec): Promise<InferenceSession> {
     let s = this.sessions.get(spec.name);

@@ -14,6 +14,7 @@
  * context on every side; Real-ESRGAN pads tiles by 10 px, we use more (see `tilePaddingPx`).
  */
 
+import type { ModelPrecision } from './model-provider.js';
 import type { ModelSpec } from './model-spec.js';
 import { ncnnToOnnx } from './ncnn-to-onnx.js';
 import { realEsrganInt8Ranges } from './realesrgan-int8-ranges.js';
@@ -58,8 +59,9 @@ export const realEsrganGeneralX4: SuperResolutionModelSpec = {
 };
 
 /**
- * The same model in int8 (QDQ), what `enhance` runs: onnxruntime's int8 convolutions (AVX-512 VNNI) make it
- * about 2.2× as fast as the fp32 graph on our CPUs. PReLUs are folded into the next convolution's input
+ * The same model in int8 (QDQ), what `enhance` runs on CPUs with int8 dot products (`cpu-features.ts`):
+ * onnxruntime's int8 convolutions with AVX-512 VNNI make it about 2.2× as fast as the fp32 graph; on
+ * AVX2-only CPUs they are no faster and saturate, so `enhance` runs fp32 there. PReLUs are folded into the next convolution's input
  * (`prelu: 'concat'`) so nothing between two convolutions leaves int8; activation ranges were calibrated on
  * photos outside the evaluation set (`bench/calibrate-sr.ts`). Its raw ×4 output is 34–43 dB PSNR from the
  * fp32 model's; after `enhance`'s blend and back-projection the ×2 result loses about 0.05 dB
@@ -82,3 +84,8 @@ export const realEsrganGeneralX4Int8: SuperResolutionModelSpec = {
         'quantised to int8 (QDQ) with ranges calibrated by bench/calibrate-sr.ts.',
     }),
 };
+
+/** The upscaler for a precision: int8 where the CPU has int8 dot products, else fp32 (same weights). */
+export function realEsrganGeneralX4For(precision: ModelPrecision): SuperResolutionModelSpec {
+  return precision === 'int8' ? realEsrganGeneralX4Int8 : realEsrganGeneralX4;
+}

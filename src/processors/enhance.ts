@@ -9,7 +9,7 @@
  * | denoise         | `denoise`       | non-local means at the measured noise level                 | enhance/denoise.ts   |
  * | white balance   | `auto_color`    | white patch / grey pixels, von Kries gains in linear light  | enhance/auto-colour.ts |
  * | levels          | `auto_contrast` | black/white points from the histogram, with safeguards      | enhance/auto-contrast.ts |
- * | upscale         | `upscale`       | Real-ESRGAN ×4 (int8) where there is detail, blended, back-projected, area down to the factor | enhance/super-resolution.ts |
+ * | upscale         | `upscale`       | Real-ESRGAN ×4 (int8 or fp32) where there is detail, blended, back-projected, area down to the factor | enhance/super-resolution.ts |
  * | sharpen         | `sharpen`       | unsharp mask on luma, the seed's amount mapping              | enhance/sharpen.ts   |
  *
  * Corrections run before upscaling: on the input's pixels they are cheaper and see the noise as it is
@@ -23,7 +23,7 @@
  * available, Lanczos 3 upscales and the metadata says so.
  */
 import { z } from 'zod';
-import { realEsrganGeneralX4Int8 as upscaler } from '../models/realesrgan.js';
+import { realEsrganGeneralX4For, realEsrganGeneralX4Int8 } from '../models/realesrgan.js';
 import { autoColour } from './enhance/auto-colour.js';
 import { autoContrast } from './enhance/auto-contrast.js';
 import { denoise } from './enhance/denoise.js';
@@ -99,16 +99,19 @@ export function upscaleTarget(
 /** The model session, or why there is none (Lanczos then upscales). */
 async function loadModel(context: ProcessorContext): Promise<SuperResolutionModel | string> {
   if (!context.models) return 'no model provider in this context';
+  const spec = realEsrganGeneralX4For(context.models.precision);
   try {
-    return { session: await context.models.session(upscaler), spec: upscaler };
+    return { session: await context.models.session(spec), spec };
   } catch (err) {
-    return `model ${upscaler.name} unavailable: ${(err as Error).message}`;
+    return `model ${spec.name} unavailable: ${(err as Error).message}`;
   }
 }
 
 export const enhance = defineProcessor({
   name: 'enhance',
-  version: `2+${upscaler.name}@${upscaler.version}`,
+  // The int8 and fp32 graphs carry the same weights and give the same result within ~0.05 dB: which one a
+  // machine runs is an execution detail (`upscale.upscaler` in the metadata says), not a pipeline change.
+  version: `2+${realEsrganGeneralX4Int8.name}@${realEsrganGeneralX4Int8.version}`,
   params: enhanceParams,
   async run(input, params, context) {
     const { signal } = context;
@@ -161,7 +164,7 @@ export const enhance = defineProcessor({
         );
         image = sr.image;
         metadata.upscale = {
-          upscaler: typeof model === 'string' ? 'lanczos3' : upscaler.name,
+          upscaler: typeof model === 'string' ? 'lanczos3' : model.spec.name,
           ...(typeof model === 'string' ? { fallback_reason: model } : {}),
           factor: params.upscale_factor,
           scale: round(target.scale, 4),

@@ -8,6 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createModelProvider } from '../../src/models/index.js';
+import { realEsrganGeneralX4For } from '../../src/models/realesrgan.js';
 import { superResolve } from '../../src/processors/enhance/super-resolution.js';
 import { psnrRgb } from '../helpers/image-metrics.js';
 import { decodeFile } from '../helpers/models.js';
@@ -37,7 +40,8 @@ describe('media-studio process --op enhance', () => {
     if (!report) throw new Error('the CLI printed no report');
     expect(report.ok).toBe(true);
     expect(report.steps[0]!.metadata.upscale).toMatchObject({
-      upscaler: 'realesrgan-general-x4v3-int8',
+      // The CLI picks the variant as any process on this machine does (MODEL_PRECISION, CPU features).
+      upscaler: realEsrganGeneralX4For(createModelProvider(loadConfig()).precision).name,
       scale: 2,
     });
 

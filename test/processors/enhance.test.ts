@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { MediaStudioError } from '../../src/errors.js';
 import { createModelProvider } from '../../src/models/index.js';
 import type { ModelProvider, OnnxModelProvider } from '../../src/models/model-provider.js';
-import { realEsrganGeneralX4Int8 as upscaler } from '../../src/models/realesrgan.js';
+import { realEsrganGeneralX4For, realEsrganGeneralX4Int8 } from '../../src/models/realesrgan.js';
 import { enhance, enhanceParams, upscaleTarget } from '../../src/processors/enhance.js';
 import { getProcessor, parseParams } from '../../src/processors/index.js';
 import type { RawImage } from '../../src/processors/types.js';
@@ -58,7 +58,7 @@ describe('enhance params', () => {
 
   it('is registered, and its version follows the model', () => {
     expect(getProcessor('enhance')).toBe(enhance);
-    expect(enhance.version).toContain(upscaler.version);
+    expect(enhance.version).toContain(realEsrganGeneralX4Int8.version);
   });
 });
 
@@ -68,7 +68,12 @@ describe('enhance', () => {
     const { image, metadata } = await run(img, {}, { maxSidePx: 8192, models });
     expect([image.width, image.height]).toEqual([img.width * 2, img.height * 2]);
     expect(metadata).toMatchObject({
-      upscale: { upscaler: upscaler.name, factor: 2, scale: 2, capped: false },
+      upscale: {
+        upscaler: realEsrganGeneralX4For(models.precision).name,
+        factor: 2,
+        scale: 2,
+        capped: false,
+      },
       auto_contrast: { applied: false, case: 'reaches_white' },
       auto_color: { applied: false },
       sharpen: { radius: 1.5, percent: 100, threshold: 3 },
@@ -88,7 +93,10 @@ describe('enhance', () => {
   });
 
   it('falls back to Lanczos when the model cannot be loaded, and says why', async () => {
-    const broken: ModelProvider = { session: () => Promise.reject(new Error('checksum mismatch')) };
+    const broken: ModelProvider = {
+      precision: 'fp32',
+      session: () => Promise.reject(new Error('checksum mismatch')),
+    };
     const img = await photo('magento_mb01-blue-0.jpg', 120);
     const { metadata } = await run(img, {}, { maxSidePx: 8192, models: broken });
     expect(metadata.upscale).toMatchObject({

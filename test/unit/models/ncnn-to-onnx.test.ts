@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
+import { int8DotProducts } from '../../../src/models/cpu-features.js';
+import { createModelProvider } from '../../../src/models/index.js';
 import { ModelStore } from '../../../src/models/model-store.js';
 import { NcnnConversionError, ncnnToOnnx, parseNcnnParam } from '../../../src/models/ncnn-to-onnx.js';
 import { realEsrganGeneralX4, realEsrganGeneralX4Int8 } from '../../../src/models/realesrgan.js';
@@ -184,7 +186,7 @@ describe('realesrgan-x4fast converted', () => {
     expect(maxAbsDiff(out.data as Float32Array, f32('output-3x48x64.f32'))).toBeLessThan(1e-4);
   }, 300_000);
 
-  it('in int8, stays close to fp32 on a real photo', async () => {
+  it('in int8, stays close to fp32 on a real photo on CPUs where enhance runs int8', async () => {
     const config = loadConfig();
     const store = new ModelStore({
       cacheDir: config.MODEL_CACHE_DIR,
@@ -200,8 +202,15 @@ describe('realesrgan-x4fast converted', () => {
     let se = 0;
     for (let i = 0; i < fp32.length; i++)
       se += (Math.min(1, Math.max(0, int8[i]!)) - Math.min(1, Math.max(0, fp32[i]!))) ** 2;
-    // PSNR of the int8 output against the fp32 one: measured 30.7 dB on this busy street scene (34–43 dB
-    // on the Magento studio shots); after enhance's blend the difference is ~0.05 dB against originals.
-    expect(10 * Math.log10(1 / (se / fp32.length))).toBeGreaterThan(28);
+    const psnr = 10 * Math.log10(1 / (se / fp32.length));
+    if (int8DotProducts()) {
+      // PSNR of the int8 output against the fp32 one with VNNI: measured 30.7 dB on this busy street scene
+      // (34–43 dB on the Magento studio shots); after enhance's blend ~0.05 dB against originals.
+      expect(psnr).toBeGreaterThan(28);
+    } else {
+      // Without int8 dot products onnxruntime's x86 kernels saturate (23.5 dB measured on an AVX2-only
+      // EPYC), so the provider must not pick int8 here.
+      expect(createModelProvider({ ...config, MODEL_PRECISION: 'auto' }).precision).toBe('fp32');
+    }
   }, 300_000);
 });
