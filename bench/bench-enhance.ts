@@ -14,6 +14,7 @@
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
@@ -80,6 +81,9 @@ console.log(
     `${values.plain ? 'fp32' : models.precision} (int8 dot products: ${int8DotProducts() ? 'yes' : 'no'})`,
 );
 await once(await load(files[0]!)); // warm-up: model load, first-run allocations
+// How long the event loop stood still at worst (Kafka heartbeats and /health wait that long in a worker).
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let totalMp = 0;
 let totalWall = 0;
 let totalCpu = 0;
@@ -100,10 +104,12 @@ for (const file of files) {
       `${(wall / mp).toFixed(2)} s/MP  cpu ${(cpu / mp).toFixed(2)} s/MP  model on ${(100 * coverage).toFixed(0)} %`,
   );
 }
+loopDelay.disable();
 const rssMb = process.resourceUsage().maxRSS / 1024;
 console.log(
   `\n${totalMp.toFixed(2)} input MP: ${(totalWall / totalMp).toFixed(2)} s per input MP wall, ` +
     `${(totalCpu / totalMp).toFixed(2)} CPU-s per input MP; peak RSS ${rssMb.toFixed(0)} MB; ` +
+    `event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms; ` +
     `load ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`,
 );
 await models.release();
