@@ -1,13 +1,15 @@
 /**
  * The watermark helpers on images made in code, where the truth is known exactly: the blend fit recovers
  * opacity and colour, un-blending restores the pixels under a mark, exemplar inpainting continues texture
- * where a diffusion fill smears it, and the lattice of a tiled mark is found from its copies.
+ * where a diffusion fill smears it, the lattice of a tiled mark is found from its copies, and text lines of
+ * very different sizes stay apart.
  */
 import { describe, expect, it } from 'vitest';
 import { diffusionFill } from '../../bench/watermark/naive.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { analyseRegion } from '../../src/processors/watermark/analyse-region.js';
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
+import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
 import { fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
 import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
 import { unblendInto } from '../../src/processors/watermark/unblend.js';
@@ -125,5 +127,38 @@ describe('latticeOf', () => {
     const lengths = lattice.map((v) => Math.hypot(v[0], v[1])).sort((a, b) => a - b);
     expect(lengths[0]).toBeCloseTo(Math.hypot(40, 150), 0);
     expect(lengths[1]).toBeCloseTo(220, 0);
+  });
+});
+
+describe('textRegions', () => {
+  /** A detector map (image scale 1) with text kernels at probability 0.9 over the given boxes. */
+  function mapWith(...boxes: [number, number, number, number][]): TextMap {
+    const width = 200;
+    const height = 120;
+    const prob = new Float32Array(width * height);
+    for (const [x0, y0, x1, y1] of boxes)
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) prob[y * width + x] = 0.9;
+    return { prob, width, height, scaleX: 1, scaleY: 1 };
+  }
+  const regionsOf = (map: TextMap) => textRegions(map, map.width, map.height, 0.3, 0.6, 4);
+
+  it('joins touching lines of one size into one region', () => {
+    const regions = regionsOf(mapWith([20, 30, 60, 50], [85, 30, 125, 50]));
+    expect(regions).toHaveLength(1);
+  });
+
+  it('keeps a large line apart from the small print its grown region touches', () => {
+    // A 20 px kernel (text ~34 px) and a 3 px kernel (text ~7 px) 10 px below it: the large one's unclip
+    // reaches the small one, but an overlay letter over small print is two things to judge.
+    const regions = regionsOf(mapWith([20, 30, 60, 50], [20, 60, 50, 63]));
+    expect(regions).toHaveLength(2);
+    const [big, small] = [...regions].sort((a, b) => b.textHeight - a.textHeight);
+    expect(big!.textHeight).toBeGreaterThan(2 * small!.textHeight);
+    // The small line's region still covers its kernel.
+    const b = small!.box;
+    expect(b.x0).toBeLessThanOrEqual(20);
+    expect(b.y0).toBeLessThanOrEqual(60);
+    expect(b.x1).toBeGreaterThanOrEqual(50);
+    expect(b.y1).toBeGreaterThanOrEqual(63);
   });
 });

@@ -118,9 +118,10 @@ export function textRegions(
     )
       edges[l - 1]!++;
   }
-  const grown = new Uint8Array(bin.length);
-  const heights = new Float32Array(bin.length);
-  const scores = new Float32Array(bin.length);
+  // Each kept kernel grown to its text line; lines that touch join one region unless their text heights differ
+  // by more than MAX_JOINED_HEIGHT_RATIO (a large overlay letter over small print is two things to judge).
+  const lines: Line[] = [];
+  const owner = new Int32Array(bin.length).fill(-1);
   const scale = (map.scaleX + map.scaleY) / 2;
   components.forEach((c, k) => {
     const score = sums[k]! / c.area;
@@ -141,37 +142,97 @@ export function textRegions(
     const own = new Uint8Array(cw * ch);
     for (let y = y0; y < y1; y++)
       for (let x = x0; x < x1; x++) if (labels[y * w + x] === k + 1) own[(y - y0) * cw + (x - x0)] = 1;
-    const big = dilate(own, cw, ch, r);
+    const line: Line = {
+      box: { x0, y0, x1, y1 },
+      mask: dilate(own, cw, ch, r),
+      textHeight,
+      score,
+      group: lines.length,
+    };
+    const id = lines.length;
+    lines.push(line);
     for (let y = 0; y < ch; y++)
       for (let x = 0; x < cw; x++) {
-        if (!big[y * cw + x]) continue;
-        const i = (y + y0) * w + x + x0;
-        grown[i] = 1;
-        heights[i] = Math.max(heights[i]!, textHeight);
-        scores[i] = Math.max(scores[i]!, score);
+        if (!line.mask[y * cw + x]) continue;
+        const gx = x + x0;
+        const gy = y + y0;
+        const i = gy * w + gx;
+        // Touching (8-connected) lines join, as the connected components of all grown lines would.
+        for (let ny = Math.max(0, gy - 1); ny <= Math.min(h - 1, gy + 1); ny++)
+          for (let nx = Math.max(0, gx - 1); nx <= Math.min(w - 1, gx + 1); nx++) {
+            const other = owner[ny * w + nx]!;
+            if (other >= 0 && other !== id && compatible(lines[other]!.textHeight, textHeight))
+              join(lines, other, id);
+          }
+        if (owner[i]! < 0 || compatible(lines[owner[i]!]!.textHeight, textHeight)) owner[i] = id;
       }
   });
-  const regions = labelComponents(w, h, (i) => grown[i] !== 0);
-  return regions.components.map((c, k) => {
-    const x0 = Math.floor(c.box.x0 * map.scaleX);
-    const y0 = Math.floor(c.box.y0 * map.scaleY);
-    const x1 = Math.min(imageWidth, Math.ceil(c.box.x1 * map.scaleX));
-    const y1 = Math.min(imageHeight, Math.ceil(c.box.y1 * map.scaleY));
+  const groups = new Map<number, Line[]>();
+  for (const line of lines) {
+    const g = root(lines, line.group);
+    groups.set(g, [...(groups.get(g) ?? []), line]);
+  }
+  return [...groups.values()].map((members) => {
+    const box = {
+      x0: Math.min(...members.map((m) => m.box.x0)),
+      y0: Math.min(...members.map((m) => m.box.y0)),
+      x1: Math.max(...members.map((m) => m.box.x1)),
+      y1: Math.max(...members.map((m) => m.box.y1)),
+    };
+    const gw = box.x1 - box.x0;
+    const inGroup = new Uint8Array(gw * (box.y1 - box.y0));
+    for (const m of members) {
+      const mw = m.box.x1 - m.box.x0;
+      for (let y = m.box.y0; y < m.box.y1; y++)
+        for (let x = m.box.x0; x < m.box.x1; x++)
+          if (m.mask[(y - m.box.y0) * mw + x - m.box.x0]) inGroup[(y - box.y0) * gw + x - box.x0] = 1;
+    }
+    const x0 = Math.floor(box.x0 * map.scaleX);
+    const y0 = Math.floor(box.y0 * map.scaleY);
+    const x1 = Math.min(imageWidth, Math.ceil(box.x1 * map.scaleX));
+    const y1 = Math.min(imageHeight, Math.ceil(box.y1 * map.scaleY));
     const bw = x1 - x0;
     const mask = new Uint8Array(bw * (y1 - y0));
-    let textHeight = 0;
-    let score = 0;
     for (let y = y0; y < y1; y++) {
-      const sy = Math.min(h - 1, Math.floor(y / map.scaleY));
+      const sy = Math.min(box.y1 - 1, Math.floor(y / map.scaleY));
       for (let x = x0; x < x1; x++) {
-        const sx = Math.min(w - 1, Math.floor(x / map.scaleX));
-        const i = sy * w + sx;
-        if (regions.labels[i] !== k + 1) continue;
-        mask[(y - y0) * bw + (x - x0)] = 1;
-        if (heights[i]! > textHeight) textHeight = heights[i]!;
-        if (scores[i]! > score) score = scores[i]!;
+        const sx = Math.min(box.x1 - 1, Math.floor(x / map.scaleX));
+        if (inGroup[(sy - box.y0) * gw + sx - box.x0]) mask[(y - y0) * bw + (x - x0)] = 1;
       }
     }
+    const textHeight = Math.max(...members.map((m) => m.textHeight));
+    const score = Math.max(...members.map((m) => m.score));
     return { box: { x0, y0, x1, y1 }, mask, textHeight, score };
   });
+}
+
+/**
+ * Text heights of lines that may join one region: a line of text and its neighbours are of one size, while
+ * a large overlay letter crossing small print is not (the print's blend would swamp the overlay's fit).
+ */
+const MAX_JOINED_HEIGHT_RATIO = 2;
+
+interface Line {
+  readonly box: Box;
+  /** Grown kernel over `box`, detector pixels. */
+  readonly mask: Uint8Array;
+  readonly textHeight: number;
+  readonly score: number;
+  /** Union-find parent. */
+  group: number;
+}
+
+const compatible = (a: number, b: number) => Math.max(a, b) <= MAX_JOINED_HEIGHT_RATIO * Math.min(a, b);
+
+function root(lines: Line[], i: number): number {
+  let r = i;
+  while (lines[r]!.group !== r) r = lines[r]!.group;
+  lines[i]!.group = r;
+  return r;
+}
+
+function join(lines: Line[], a: number, b: number): void {
+  const ra = root(lines, a);
+  const rb = root(lines, b);
+  if (ra !== rb) lines[Math.max(ra, rb)]!.group = Math.min(ra, rb);
 }
