@@ -47,6 +47,7 @@ import {
 } from './watermark/detect-repetition.js';
 import { textProbability, textRegions } from './watermark/detect-text.js';
 import { coverage } from './watermark/estimate-alpha.js';
+import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { unblendInto } from './watermark/unblend.js';
@@ -203,8 +204,17 @@ export const removeWatermark = defineProcessor({
     const kind = found.length >= 3 ? 'tiled' : 'text';
     // A single coloured mark: the parts of it that are no text (a stamp's icon beside the name) share its blend.
     let extended = 0;
+    let alongLine = 0;
     if (shared && kind === 'text') {
       const heights = found.map((f) => regions[f.region]!.textHeight).sort((a, b) => a - b);
+      // A line of large text the detector saw a few letters of: the other letters share the blend and the line.
+      const line = extendLine(
+        image,
+        found.map((f) => f.analysis),
+        shared,
+        heights[heights.length >> 1]!,
+        thresholds.explained - SHARED_BLEND_SLACK,
+      );
       const more = extendMark(
         image,
         found.map((f) => f.analysis),
@@ -218,6 +228,14 @@ export const removeWatermark = defineProcessor({
           analysis: more.analysis,
           region: -1,
           verdict: { overlay: true, confidence: 0.5 * more.explained, reason: 'same blend beside the mark' },
+        });
+      }
+      if (line) {
+        alongLine = line.pieces;
+        found.push({
+          analysis: line.analysis,
+          region: -1,
+          verdict: { overlay: true, confidence: 0.5 * line.explained, reason: 'same blend along the line' },
         });
       }
     }
@@ -269,6 +287,7 @@ export const removeWatermark = defineProcessor({
         share_of_image: round(covered / (image.width * image.height), 5),
         lattice_copies: tiled,
         pieces_beside: extended,
+        pieces_along_line: alongLine,
         inpainted_pixels: inpainted,
         residual: round(
           residualScore(

@@ -1,0 +1,220 @@
+/**
+ * The rest of a line of overlay text the detector saw only part of. PP-OCRv4 misses most letters of large
+ * display text (a "SAMPLE" across the product may give it one letter), but the letters it did see pin down the
+ * mark's blend (α, colour), and the other letters of the line fit that very blend with coverage alone, at the
+ * same height. So the search runs along the line only, beyond the detector's regions: within the band of the
+ * found strokes, pieces that the blend explains almost entirely, that fit inside the band (shading and the
+ * product's own shapes run past it), and that continue the line (each within a few line heights of the pieces
+ * kept). The background under large letters comes from the pixels the mark provably misses (`underProvenFree`),
+ * not from a median the letters themselves fill. Unlike `extend-mark.ts` this holds for white and grey marks:
+ * a highlight or shadow beside the mark does not stop at the line's top and bottom.
+ */
+
+import { labelComponents } from '../connected-components.js';
+import type { RawImage } from '../types.js';
+import { analyseRegion, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
+import { type BlendModel, coverage, fillUnder, type Planes, shapeCoverage } from './estimate-alpha.js';
+import type { Extension } from './extend-mark.js';
+import { type Box, dilate, erode } from './raster.js';
+
+/** Room above and below the found strokes for the line's other letters, in stroke-band heights. */
+const BAND_MARGIN = 0.25;
+/** Largest gap between pieces of one line, in stroke-band heights (a letter or two may be lost). */
+const MAX_GAP = 3;
+/** Smallest piece kept, stroke pixels. */
+const MIN_PIECE_PX = 30;
+/** Share of a pixel's deviation the blend may leave unexplained for the pixel to count as part of a piece. */
+const UNEXPLAINED_PIXEL = 0.25;
+/** Width of a piece's rim taken with it, pixels. */
+const RIM_PX = 2;
+/** Opening radius of the fitting pixels, as the band's height over this (2 px for a 120 px line). */
+const OPENING_BAND_HEIGHTS = 60;
+/** How far the background is filled in from pixels the mark provably misses, in band heights. */
+const FILL_REACH = 0.2;
+/** Bands thinner than this (pixels) are small text the detector reads whole. */
+const MIN_BAND_PX = 12;
+
+interface Piece {
+  readonly label: number;
+  readonly x0: number;
+  readonly x1: number;
+  readonly explained: number;
+}
+
+/**
+ * Pieces of the line through `found` (analyses measured with `model`), as one analysis over the band whose
+ * coverage is zero outside the accepted pieces; null when none qualifies.
+ */
+export function extendLine(
+  image: RawImage,
+  found: readonly RegionAnalysis[],
+  model: BlendModel,
+  textHeight: number,
+  minExplained: number,
+): Extension | null {
+  const strokes = strokeBox(found);
+  if (!strokes) return null;
+  const bandHeight = strokes.y1 - strokes.y0;
+  if (bandHeight < MIN_BAND_PX) return null;
+  const margin = Math.round(BAND_MARGIN * bandHeight);
+  const band: Box = {
+    x0: 0,
+    y0: Math.max(0, strokes.y0 - margin),
+    x1: image.width,
+    y1: Math.min(image.height, strokes.y1 + margin),
+  };
+  const w = band.x1 - band.x0;
+  const mask = new Uint8Array(w * (band.y1 - band.y0)).fill(1);
+  // Only beyond the regions the detector gave: within them it was judged already, and what the found blend
+  // left out there (a light product under a white name) is not for the line to take back.
+  for (const a of found)
+    for (let y = Math.max(band.y0, a.box.y0); y < Math.min(band.y1, a.box.y1); y++)
+      mask.fill(0, (y - band.y0) * w + a.box.x0 - band.x0, (y - band.y0) * w + a.box.x1 - band.x0);
+  // The detector's height for display text it saw a letter of can be well under the letters' own: the
+  // background's median window must be wider than the strokes the band holds.
+  const region: Region = { box: band, mask, textHeight: Math.max(textHeight, bandHeight) };
+  const measured = analyseRegion(image, region, model);
+  if (!measured) return null;
+  const analysis = underProvenFree(measured, model, Math.max(2, Math.round(FILL_REACH * bandHeight)));
+  const { width: aw, height: ah, coverage: s, pixels: m, background: b, box } = analysis;
+  const { alpha, colour } = model;
+  const floor2 = 3 * (4 * NOISE_LEVELS) ** 2;
+  // Per pixel: deviation from the background and what the blend leaves of it. Pixels the blend cannot
+  // explain (the product's dark edge beside a grey letter) are no part of any piece, so they do not join a
+  // letter to the product's shapes.
+  const dev2 = new Float32Array(s.length);
+  const left2 = new Float32Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    if (s[i]! <= 0) continue;
+    for (let k = 0; k < 3; k++) {
+      const d = m[k]![i]! - b[k]![i]!;
+      const e = d - alpha * s[i]! * (colour[k]! - b[k]![i]!);
+      dev2[i]! += d * d;
+      left2[i]! += e * e;
+    }
+  }
+  // Pixels within noise of the background (a grey letter over a black product) join nothing either: they would
+  // bridge the letters through the product.
+  const fits = (i: number) => s[i]! > 0 && dev2[i]! >= floor2 && left2[i]! <= UNEXPLAINED_PIXEL * dev2[i]!;
+  const fitting = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) fitting[i] = fits(i) ? 1 : 0;
+  // Opened by a few pixels: the thin anti-aliased rims of the product's edges fit a grey blend too, and would
+  // join a letter to a shape that runs on past the line.
+  const open = Math.max(1, Math.round(bandHeight / OPENING_BAND_HEIGHTS));
+  const opened = dilate(erode(fitting, aw, ah, open), aw, ah, open);
+  const { labels, components } = labelComponents(aw, ah, (i) => opened[i]! === 1 && fitting[i] === 1);
+  const n = components.length;
+  const dev = new Float64Array(n + 1);
+  const left = new Float64Array(n + 1);
+  const count = new Int32Array(n + 1);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!l) continue;
+    if (s[i]! > 0.5) count[l]!++;
+    if (dev2[i]! < floor2) continue;
+    dev[l]! += dev2[i]!;
+    left[l]! += left2[i]!;
+  }
+  // The band's first and last rows in the analysis' coordinates: a piece reaching them runs past the line.
+  const top = band.y0 - box.y0;
+  const bottom = band.y1 - 1 - box.y0;
+  const candidates: Piece[] = [];
+  components.forEach((c, k) => {
+    const l = k + 1;
+    if (count[l]! < MIN_PIECE_PX || dev[l]! <= 0) return;
+    if ((c.box.y0 <= top && band.y0 > 0) || (c.box.y1 - 1 >= bottom && band.y1 < image.height)) return;
+    const explained = 1 - left[l]! / dev[l]!;
+    if (explained < minExplained) return;
+    candidates.push({ label: l, x0: c.box.x0 + box.x0, x1: c.box.x1 + box.x0, explained });
+  });
+  // Letter by letter from the found strokes outwards.
+  const gap = MAX_GAP * bandHeight;
+  let x0 = strokes.x0;
+  let x1 = strokes.x1;
+  const kept: Piece[] = [];
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of candidates) {
+      if (kept.includes(p) || p.x1 < x0 - gap || p.x0 > x1 + gap) continue;
+      kept.push(p);
+      x0 = Math.min(x0, p.x0);
+      x1 = Math.max(x1, p.x1);
+      grew = true;
+    }
+  }
+  if (kept.length === 0) return null;
+  const keep = new Uint8Array(n + 1);
+  for (const p of kept) keep[p.label] = 1;
+  const inPiece = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) inPiece[i] = keep[labels[i]!]!;
+  // What the opening took off the pieces (serifs, thin strokes) and their faint rims (anti-aliasing under the
+  // noise floor) go with them.
+  const rim = dilate(inPiece, aw, ah, open + RIM_PX);
+  const out = new Float32Array(s.length);
+  let strokePixels = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (!inPiece[i] && !(rim[i] && labels[i] === 0 && (fitting[i] || (s[i]! > 0 && dev2[i]! < floor2))))
+      continue;
+    out[i] = s[i]!;
+    if (s[i]! > 0.5) strokePixels++;
+  }
+  return {
+    analysis: { ...analysis, coverage: out, strokePixels },
+    explained: kept.reduce((acc, p) => acc + p.explained, 0) / kept.length,
+    pieces: kept.length,
+  };
+}
+
+/** Box of the pixels the found marks cover more than half, image pixels; null when there are none. */
+function strokeBox(found: readonly RegionAnalysis[]): Box | null {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = -1;
+  let y1 = -1;
+  for (const a of found)
+    for (let y = 0; y < a.height; y++)
+      for (let x = 0; x < a.width; x++) {
+        if (a.coverage[y * a.width + x]! <= 0.5) continue;
+        x0 = Math.min(x0, x + a.box.x0);
+        y0 = Math.min(y0, y + a.box.y0);
+        x1 = Math.max(x1, x + a.box.x0 + 1);
+        y1 = Math.max(y1, y + a.box.y0 + 1);
+      }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
+/**
+ * The band measured again with its background filled in from the pixels the mark provably does not cover. A
+ * median over the band fails where letters and the product together fill most of its window (the median is
+ * then the letters' own grey); but un-blending a pixel the mark does not cover leaves the gamut (a white
+ * pixel under a grey blend would have been brighter than white), so those pixels are the background for sure,
+ * and what lies between them is filled from them.
+ */
+function underProvenFree(a: RegionAnalysis, model: BlendModel, reach: number): RegionAnalysis {
+  const { width: w, height: h, pixels: m } = a;
+  const { alpha, colour } = model;
+  const tolerance = (2 * NOISE_LEVELS) / (1 - alpha);
+  const maybe = new Uint8Array(w * h);
+  for (let i = 0; i < maybe.length; i++) {
+    let inGamut = true;
+    for (let k = 0; k < 3; k++) {
+      const u = (m[k]![i]! - alpha * colour[k]!) / (1 - alpha);
+      if (u > 255 + tolerance || u < -tolerance) inGamut = false;
+    }
+    maybe[i] = inGamut ? 1 : 0;
+  }
+  // Filled only within reach of such pixels (a letter's half-width): elsewhere the median stays.
+  const marked = dilate(maybe, w, h, 1);
+  const free = new Uint8Array(marked.length);
+  for (let i = 0; i < free.length; i++) free[i] = marked[i] ? 0 : 1;
+  const near = dilate(free, w, h, reach);
+  const filled = fillUnder(m, marked, w, h, reach);
+  const background = a.background.map((plane, k) =>
+    plane.map((v, i) => (near[i] ? filled[k]![i]! : v)),
+  ) as Planes;
+  const s = shapeCoverage(coverage(m, background, model, a.regionMask, NOISE_LEVELS), w, h, a.minStroke);
+  let strokePixels = 0;
+  for (let i = 0; i < s.length; i++) if (s[i]! > 0.5) strokePixels++;
+  return { ...a, background, coverage: s, strokePixels };
+}
