@@ -12,7 +12,7 @@
 
 import { labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { analyseRegion, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
+import { cropPlanes, NOISE_LEVELS, type RegionAnalysis } from './analyse-region.js';
 import { type BlendModel, coverage, fillUnder, type Planes, shapeCoverage } from './estimate-alpha.js';
 import type { Extension } from './extend-mark.js';
 import { type Box, dilate, erode } from './raster.js';
@@ -70,12 +70,14 @@ export function extendLine(
   for (const a of found)
     for (let y = Math.max(band.y0, a.box.y0); y < Math.min(band.y1, a.box.y1); y++)
       mask.fill(0, (y - band.y0) * w + a.box.x0 - band.x0, (y - band.y0) * w + a.box.x1 - band.x0);
-  // The detector's height for display text it saw a letter of can be well under the letters' own: the
-  // background's median window must be wider than the strokes the band holds.
-  const region: Region = { box: band, mask, textHeight: Math.max(textHeight, bandHeight) };
-  const measured = analyseRegion(image, region, model);
-  if (!measured) return null;
-  const analysis = underProvenFree(measured, model, Math.max(2, Math.round(FILL_REACH * bandHeight)));
+  const analysis = underProvenFree(
+    image,
+    band,
+    mask,
+    model,
+    Math.max(2, Math.round(FILL_REACH * bandHeight)),
+    Math.max(1, Math.round(Math.max(textHeight, bandHeight) / 40)),
+  );
   const { width: aw, height: ah, coverage: s, pixels: m, background: b, box } = analysis;
   const { alpha, colour } = model;
   const floor2 = 3 * (4 * NOISE_LEVELS) ** 2;
@@ -185,14 +187,24 @@ function strokeBox(found: readonly RegionAnalysis[]): Box | null {
 }
 
 /**
- * The band measured again with its background filled in from the pixels the mark provably does not cover. A
- * median over the band fails where letters and the product together fill most of its window (the median is
- * then the letters' own grey); but un-blending a pixel the mark does not cover leaves the gamut (a white
- * pixel under a grey blend would have been brighter than white), so those pixels are the background for sure,
- * and what lies between them is filled from them.
+ * The band measured with its background filled in from the pixels the mark provably does not cover. A median
+ * over the band fails where letters and the product together fill most of its window (the median is then the
+ * letters' own grey); but un-blending a pixel the mark does not cover leaves the gamut (a white pixel under a
+ * grey blend would have been brighter than white), so those pixels are the background for sure, and pixels
+ * within `reach` of them are filled from them. Farther from any (deep in a dark product under a grey mark)
+ * nothing is measured: no coverage.
  */
-function underProvenFree(a: RegionAnalysis, model: BlendModel, reach: number): RegionAnalysis {
-  const { width: w, height: h, pixels: m } = a;
+function underProvenFree(
+  image: RawImage,
+  box: Box,
+  mask: Uint8Array,
+  model: BlendModel,
+  reach: number,
+  minStroke: number,
+): RegionAnalysis {
+  const w = box.x1 - box.x0;
+  const h = box.y1 - box.y0;
+  const m = cropPlanes(image, box);
   const { alpha, colour } = model;
   const tolerance = (2 * NOISE_LEVELS) / (1 - alpha);
   const maybe = new Uint8Array(w * h);
@@ -204,17 +216,30 @@ function underProvenFree(a: RegionAnalysis, model: BlendModel, reach: number): R
     }
     maybe[i] = inGamut ? 1 : 0;
   }
-  // Filled only within reach of such pixels (a letter's half-width): elsewhere the median stays.
   const marked = dilate(maybe, w, h, 1);
   const free = new Uint8Array(marked.length);
   for (let i = 0; i < free.length; i++) free[i] = marked[i] ? 0 : 1;
   const near = dilate(free, w, h, reach);
   const filled = fillUnder(m, marked, w, h, reach);
-  const background = a.background.map((plane, k) =>
-    plane.map((v, i) => (near[i] ? filled[k]![i]! : v)),
-  ) as Planes;
-  const s = shapeCoverage(coverage(m, background, model, a.regionMask, NOISE_LEVELS), w, h, a.minStroke);
+  const background = m.map((plane, k) => {
+    const out = plane.slice();
+    for (let i = 0; i < out.length; i++) if (near[i]) out[i] = filled[k]![i]!;
+    return out;
+  }) as Planes;
+  const s = shapeCoverage(coverage(m, background, model, mask, NOISE_LEVELS), w, h, minStroke);
   let strokePixels = 0;
   for (let i = 0; i < s.length; i++) if (s[i]! > 0.5) strokePixels++;
-  return { ...a, background, coverage: s, strokePixels };
+  return {
+    box,
+    width: w,
+    height: h,
+    pixels: m,
+    background,
+    model,
+    coverage: s,
+    strokePixels,
+    regionMask: mask,
+    minStroke,
+    median: background,
+  };
 }
