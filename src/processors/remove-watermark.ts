@@ -230,12 +230,16 @@ export const removeWatermark = defineProcessor({
           verdict: { overlay: true, confidence: 0.5 * more.explained, reason: 'same blend beside the mark' },
         });
       }
-      if (line) {
-        alongLine = line.pieces;
+      for (const stretch of line) {
+        alongLine += stretch.pieces;
         found.push({
-          analysis: line.analysis,
+          analysis: stretch.analysis,
           region: -1,
-          verdict: { overlay: true, confidence: 0.5 * line.explained, reason: 'same blend along the line' },
+          verdict: {
+            overlay: true,
+            confidence: 0.5 * stretch.explained,
+            reason: 'same blend along the line',
+          },
         });
       }
     }

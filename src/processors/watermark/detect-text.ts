@@ -9,7 +9,7 @@ import { Tensor } from '../../models/model-provider.js';
 import { ppOcrV4Det, type TextDetectorModelSpec } from '../../models/ppocr-det.js';
 import { type Box, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { dilate } from './raster.js';
+import { dilate, erode } from './raster.js';
 
 export interface TextMap {
   /** Probability of text per detector pixel, row-major, `width × height`. */
@@ -151,15 +151,18 @@ export function textRegions(
     };
     const id = lines.length;
     lines.push(line);
+    // Touching (8-connected) lines join, as the connected components of all grown lines would: another line
+    // next to this one lies on it or beside its rim, so only the rim's pixels look at their neighbours.
+    const inner = erode(line.mask, cw, ch, 1);
     for (let y = 0; y < ch; y++)
       for (let x = 0; x < cw; x++) {
         if (!line.mask[y * cw + x]) continue;
         const gx = x + x0;
         const gy = y + y0;
         const i = gy * w + gx;
-        // Touching (8-connected) lines join, as the connected components of all grown lines would.
-        for (let ny = Math.max(0, gy - 1); ny <= Math.min(h - 1, gy + 1); ny++)
-          for (let nx = Math.max(0, gx - 1); nx <= Math.min(w - 1, gx + 1); nx++) {
+        const rim = inner[y * cw + x] ? 0 : 1;
+        for (let ny = Math.max(0, gy - rim); ny <= Math.min(h - 1, gy + rim); ny++)
+          for (let nx = Math.max(0, gx - rim); nx <= Math.min(w - 1, gx + rim); nx++) {
             const other = owner[ny * w + nx]!;
             if (other >= 0 && other !== id && compatible(lines[other]!.textHeight, textHeight))
               join(lines, other, id);
@@ -170,7 +173,9 @@ export function textRegions(
   const groups = new Map<number, Line[]>();
   for (const line of lines) {
     const g = root(lines, line.group);
-    groups.set(g, [...(groups.get(g) ?? []), line]);
+    const members = groups.get(g);
+    if (members) members.push(line);
+    else groups.set(g, [line]);
   }
   return [...groups.values()].map((members) => {
     const box = {

@@ -42,8 +42,9 @@ interface Piece {
 }
 
 /**
- * Pieces of the line through `found` (analyses measured with `model`), as one analysis over the band whose
- * coverage is zero outside the accepted pieces; null when none qualifies.
+ * Pieces of the line through `found` (analyses measured with `model`): one analysis per stretch of the band
+ * between and beside the found regions, whose coverage is zero outside the accepted pieces; empty when none
+ * qualifies.
  */
 export function extendLine(
   image: RawImage,
@@ -51,25 +52,46 @@ export function extendLine(
   model: BlendModel,
   textHeight: number,
   minExplained: number,
-): Extension | null {
+): Extension[] {
   const strokes = strokeBox(found);
-  if (!strokes) return null;
+  if (!strokes) return [];
   const bandHeight = strokes.y1 - strokes.y0;
-  if (bandHeight < MIN_BAND_PX) return null;
+  if (bandHeight < MIN_BAND_PX) return [];
   const margin = Math.round(BAND_MARGIN * bandHeight);
-  const band: Box = {
-    x0: 0,
-    y0: Math.max(0, strokes.y0 - margin),
-    x1: image.width,
-    y1: Math.min(image.height, strokes.y1 + margin),
-  };
-  const w = band.x1 - band.x0;
-  const mask = new Uint8Array(w * (band.y1 - band.y0)).fill(1);
+  const y0 = Math.max(0, strokes.y0 - margin);
+  const y1 = Math.min(image.height, strokes.y1 + margin);
   // Only beyond the regions the detector gave: within them it was judged already, and what the found blend
-  // left out there (a light product under a white name) is not for the line to take back.
-  for (const a of found)
-    for (let y = Math.max(band.y0, a.box.y0); y < Math.min(band.y1, a.box.y1); y++)
-      mask.fill(0, (y - band.y0) * w + a.box.x0 - band.x0, (y - band.y0) * w + a.box.x1 - band.x0);
+  // left out there (a light product under a white name) is not for the line to take back. Each stretch
+  // between them is measured alone, so the columns they cover cost nothing.
+  const taken = found
+    .filter((a) => a.box.y0 < y1 && a.box.y1 > y0)
+    .map((a) => [a.box.x0, a.box.x1] as const)
+    .sort((p, q) => p[0] - q[0]);
+  const stretches: [number, number][] = [];
+  let from = 0;
+  for (const [a, b] of taken) {
+    if (a > from) stretches.push([from, a]);
+    from = Math.max(from, b);
+  }
+  if (from < image.width) stretches.push([from, image.width]);
+  const gap = MAX_GAP * bandHeight;
+  return stretches
+    .filter(([a, b]) => b - a >= MIN_BAND_PX && b > strokes.x0 - gap && a < strokes.x1 + gap)
+    .map(([a, b]) => extendStretch(image, { x0: a, y0, x1: b, y1 }, strokes, model, textHeight, minExplained))
+    .filter((e): e is Extension => e !== null);
+}
+
+/** The pieces of the line within `band`, continuing the found `strokes`. */
+function extendStretch(
+  image: RawImage,
+  band: Box,
+  strokes: Box,
+  model: BlendModel,
+  textHeight: number,
+  minExplained: number,
+): Extension | null {
+  const bandHeight = strokes.y1 - strokes.y0;
+  const mask = new Uint8Array((band.x1 - band.x0) * (band.y1 - band.y0)).fill(1);
   const analysis = underProvenFree(
     image,
     band,
