@@ -49,6 +49,7 @@ import { textProbability, textRegions } from './watermark/detect-text.js';
 import { coverage } from './watermark/estimate-alpha.js';
 import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
+import { findStamps } from './watermark/find-stamps.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { unblendInto } from './watermark/unblend.js';
 
@@ -89,6 +90,8 @@ interface Found {
   readonly verdict: Verdict;
   /** Index of the text region it came from. */
   readonly region: number;
+  /** Set for a stamp logo found in the pixels (no text region). */
+  readonly kind?: 'logo';
 }
 
 export const removeWatermark = defineProcessor({
@@ -124,12 +127,19 @@ export const removeWatermark = defineProcessor({
     // share one blend are copies of one mark if stepping the offset between them finds a third copy there.
     // Identical products side by side repeat their print too, but not a step further on.
     if (found.length === 0) found = confirmedRepeats(image, regions, analyses, thresholds);
+    // Stamp logos the text detector does not see: found in the pixels, judged like text, restored on their own.
+    const stamps = findStamps(
+      image,
+      plain,
+      thresholds,
+      found.map((f) => f.analysis.box),
+    );
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
       detection_sensitivity: sensitivity,
     };
-    if (found.length === 0) {
+    if (found.length === 0 && stamps.length === 0) {
       return {
         image,
         metadata: { ...metadataBase, watermark_detected: false, regions: [], share_of_image: 0 },
@@ -138,7 +148,8 @@ export const removeWatermark = defineProcessor({
 
     // Copies of one mark share its opacity and colour: one blend fitted over all of them is better pinned down
     // than each alone, and re-measuring every copy with it evens out their coverage.
-    const shared = found.length >= 2 ? pooledModel(found.map((f) => f.analysis)) : found[0]!.analysis.model;
+    const shared =
+      found.length >= 2 ? pooledModel(found.map((f) => f.analysis)) : (found[0]?.analysis.model ?? null);
     if (shared && found.length >= 2)
       found = found.map((f) => ({
         ...f,
@@ -244,6 +255,9 @@ export const removeWatermark = defineProcessor({
       }
     }
 
+    for (const s of stamps)
+      found.push({ analysis: s.analysis, verdict: s.verdict, region: -1, kind: 'logo' });
+
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
     let holeBox = { x0: image.width, y0: image.height, x1: 0, y1: 0 };
@@ -274,9 +288,9 @@ export const removeWatermark = defineProcessor({
           })
         : 0;
     const result: RawImage = { data: out, width: image.width, height: image.height, channels: 4 };
-    const regionsMeta: JsonValue[] = found.map(({ analysis: a, verdict }) => ({
+    const regionsMeta: JsonValue[] = found.map(({ analysis: a, verdict, kind: own }) => ({
       bbox: [a.box.x0, a.box.y0, a.box.x1 - a.box.x0, a.box.y1 - a.box.y0],
-      kind,
+      kind: own ?? kind,
       confidence: round(verdict.confidence),
       reason: verdict.reason,
       opacity: round(a.model.alpha),
