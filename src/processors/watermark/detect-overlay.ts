@@ -27,6 +27,8 @@ export interface OverlayOptions {
   readonly maxOpacity: number;
   /** Smallest side of a candidate's box, as a share of the image's short side. */
   readonly minSide: number;
+  /** Largest smaller side of a candidate's box (share of the short side): a product's outline, not a stamp. */
+  readonly maxSide: number;
   /** Least share of a candidate's box its fitting pixels fill. */
   readonly minDensity: number;
   /** Least median opacity of the structure's edge pixels (a stroke's step up from the background). */
@@ -42,6 +44,7 @@ export const OVERLAY_DEFAULTS: OverlayOptions = {
   minOpacity: 0.08,
   maxOpacity: 0.7,
   minSide: 0.08,
+  maxSide: 0.6,
   minDensity: 0.06,
   minStep: 0.2,
   minEdgeShare: 0.05,
@@ -73,12 +76,9 @@ export function overlayCandidates(
   const regions: OverlayCandidate[] = [];
   for (const c of COLOURS) {
     const opacity = fittingPixels(m, b, c, options);
-    const fits = dense(
-      Uint8Array.from(opacity, (v) => (v > 0 ? 1 : 0)),
-      w,
-      h,
-      Math.max(3, Math.round(DENSITY_SHARE * short)),
-    );
+    const any = new Uint8Array(opacity.length);
+    for (let i = 0; i < any.length; i++) any[i] = opacity[i]! > 0 ? 1 : 0;
+    const fits = dense(any, w, h, Math.max(3, Math.round(DENSITY_SHARE * short)));
     // Strokes of one stamp lie a few pixels apart: closing the gaps makes the stamp one cluster.
     const gap = Math.max(2, Math.round(0.01 * short));
     const joined = dilate(fits, w, h, gap);
@@ -94,7 +94,7 @@ export function overlayCandidates(
     components.forEach((comp, k) => {
       const bw = comp.box.x1 - comp.box.x0;
       const bh = comp.box.y1 - comp.box.y0;
-      if (Math.min(bw, bh) < options.minSide * short) return;
+      if (Math.min(bw, bh) < options.minSide * short || Math.min(bw, bh) > options.maxSide * short) return;
       if (counts[k + 1]! < options.minDensity * bw * bh) return;
       // A stamp's strokes rise from the background to their opacity in a pixel or two; shading and highlights
       // fade in, so their edge pixels sit at the faintest opacity that still counts.
