@@ -80,11 +80,13 @@ describe('remove_watermark', () => {
     ],
     ['cap_red_1_sweep_9_logo', 'a white stamp over the grey sweep and a red cap with its own white print', 3],
   ])(
-    'finds the stamp logo in %s (%s), which holds no text the detector sees',
+    'with find_logos, finds the stamp logo in %s (%s), which holds no text the detector sees',
     async (name, _what, minGain) => {
       const input = await decode(datasetFile(SET, 'watermarked', `${name}.jpg`));
       const clean = await decode(datasetFile(SET, 'clean', `${name}.png`));
-      const result = await removeFrom(input);
+      // Without the opt-in the stamp stays: the text detector has nothing to go on.
+      expect((await removeFrom(input)).image).toBe(input);
+      const result = await removeFrom(input, { find_logos: true });
       const score = scoreRemoval(input, result.image, clean, await markOf(name));
       expect(score.gainDb).toBeGreaterThanOrEqual(minGain);
       expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
@@ -100,9 +102,9 @@ describe('remove_watermark', () => {
   it.each([
     ['magento_mb05-black-0_none', 'a bag on white, no print'],
     ['bottles_1_photo_1_none', 'bottles with their brand print on a photographed background'],
-  ])('returns %s (%s) unchanged, bit for bit', async (name) => {
+  ])('returns %s (%s) unchanged, bit for bit, also when looking for logos', async (name) => {
     const input = await decode(datasetFile(SET, 'watermarked', `${name}.jpg`));
-    const result = await removeFrom(input);
+    const result = await removeFrom(input, { find_logos: true });
     expect(result.image).toBe(input);
     expect(Buffer.compare(result.image.data, input.data)).toBe(0);
     expect(result.metadata.watermark_detected).toBe(false);
@@ -110,19 +112,19 @@ describe('remove_watermark', () => {
   });
 
   it.each(readdirSync(datasetFile('product-composites', 'images')).filter((f) => f.endsWith('.jpg')))(
-    'returns the clean product photo %s (brand print on photo, solid and sweep backgrounds) unchanged',
+    'returns the clean product photo %s (brand print on photo, solid and sweep backgrounds) unchanged, also when looking for logos',
     async (file) => {
       const input = await decode(datasetFile('product-composites', 'images', file));
-      const result = await removeFrom(input);
+      const result = await removeFrom(input, { find_logos: true });
       expect(result.image).toBe(input);
     },
   );
 
-  it('leaves a watch display and its printed bezel text alone', async () => {
+  it('leaves a watch display and its printed bezel text alone, also when looking for logos', async () => {
     // The LCD digits fit a dense dark blend; print must not be taken for an overlay.
     const name = 'magento_wg02-bk-0_logo';
     const input = await decode(datasetFile(SET, 'watermarked', `${name}.jpg`));
-    const result = await removeFrom(input);
+    const result = await removeFrom(input, { find_logos: true });
     expect(scoreRemoval(input, result.image, null, await markOf(name)).outsideDb).toBeGreaterThanOrEqual(
       OUTSIDE_MIN_DB,
     );
@@ -169,9 +171,14 @@ describe('remove_watermark', () => {
     expect(score.gainDb).toBeGreaterThan(0);
   });
 
-  it('keeps the seed params: sensitivity 0–1 (0.5), inpaint radius 1–10 (3), nothing else', () => {
-    expect(parseParams(removeWatermark, {})).toEqual({ detection_sensitivity: 0.5, inpaint_radius: 3 });
+  it('keeps the seed params: sensitivity 0–1 (0.5), inpaint radius 1–10 (3), plus find_logos (off)', () => {
+    expect(parseParams(removeWatermark, {})).toEqual({
+      detection_sensitivity: 0.5,
+      find_logos: false,
+      inpaint_radius: 3,
+    });
     for (const bad of [
+      { find_logos: 'yes' },
       { detection_sensitivity: 1.5 },
       { inpaint_radius: 0 },
       { inpaint_radius: 2.5 },
