@@ -262,3 +262,21 @@ export function explainWith(
   }
   return { analysis: withShared, explained: dev > 0 ? 1 - left / dev : 0 };
 }
+
+/** Box of the pixels the found marks cover more than half, image pixels; null when there are none. */
+export function strokeBox(found: readonly RegionAnalysis[]): Box | null {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = -1;
+  let y1 = -1;
+  for (const a of found)
+    for (let y = 0; y < a.height; y++)
+      for (let x = 0; x < a.width; x++) {
+        if (a.coverage[y * a.width + x]! <= 0.5) continue;
+        x0 = Math.min(x0, x + a.box.x0);
+        y0 = Math.min(y0, y + a.box.y0);
+        x1 = Math.max(x1, x + a.box.x0 + 1);
+        y1 = Math.max(y1, y + a.box.y0 + 1);
+      }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}

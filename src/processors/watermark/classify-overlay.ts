@@ -15,7 +15,7 @@
  * | flat B on the product, or blend misfits    | print: untouched                        |
  */
 import type { RawImage } from '../types.js';
-import type { RegionAnalysis } from './analyse-region.js';
+import { type RegionAnalysis, strokeBox } from './analyse-region.js';
 import { clamp, dilate } from './raster.js';
 
 export interface Verdict {
@@ -113,19 +113,10 @@ const CORNER_MAX_AREA = 0.04;
 
 /** The region's strokes lie within CORNER_SHARE of two adjacent edges and cover little of the image. */
 function inCorner(a: RegionAnalysis, width: number, height: number): boolean {
-  let x0 = width;
-  let y0 = height;
-  let x1 = 0;
-  let y1 = 0;
-  for (let y = 0; y < a.height; y++)
-    for (let x = 0; x < a.width; x++) {
-      if (a.coverage[y * a.width + x]! <= 0.5) continue;
-      x0 = Math.min(x0, x + a.box.x0);
-      y0 = Math.min(y0, y + a.box.y0);
-      x1 = Math.max(x1, x + a.box.x0 + 1);
-      y1 = Math.max(y1, y + a.box.y0 + 1);
-    }
-  if (x1 <= x0 || (x1 - x0) * (y1 - y0) > CORNER_MAX_AREA * width * height) return false;
+  const box = strokeBox([a]);
+  if (!box) return false;
+  const { x0, y0, x1, y1 } = box;
+  if ((x1 - x0) * (y1 - y0) > CORNER_MAX_AREA * width * height) return false;
   const nearLeft = x0 < CORNER_SHARE * width;
   const nearRight = x1 > (1 - CORNER_SHARE) * width;
   const nearTop = y0 < CORNER_SHARE * height;
@@ -152,20 +143,7 @@ function shareOnBackground(a: RegionAnalysis, plain: Uint8Array, width: number):
  */
 export function plainBackground(image: RawImage, growPx: number): Uint8Array | null {
   const { width: w, height: h, data } = image;
-  const border: number[][] = [[], [], []];
-  const push = (x: number, y: number) => {
-    const j = (y * w + x) * 4;
-    for (let k = 0; k < 3; k++) border[k]!.push(data[j + k]!);
-  };
-  for (let x = 0; x < w; x += 2) {
-    push(x, 0);
-    push(x, h - 1);
-  }
-  for (let y = 0; y < h; y += 2) {
-    push(0, y);
-    push(w - 1, y);
-  }
-  const ref = border.map((c) => [...c].sort((p, q) => p - q)[c.length >> 1]!);
+  const { border, median: ref } = borderSamples(image);
   let near = 0;
   const total = border[0]!.length;
   for (let i = 0; i < total; i++)
@@ -213,4 +191,29 @@ export function plainBackground(image: RawImage, growPx: number): Uint8Array | n
     if (i < w * (h - 1)) seed(i + w);
   }
   return dilate(seen, w, h, growPx);
+}
+
+/** Every second pixel of the image's border, per channel, and their median colour. */
+function borderSamples(image: RawImage): { border: number[][]; median: [number, number, number] } {
+  const { width: w, height: h, data } = image;
+  const border: number[][] = [[], [], []];
+  const push = (x: number, y: number) => {
+    const j = (y * w + x) * 4;
+    for (let k = 0; k < 3; k++) border[k]!.push(data[j + k]!);
+  };
+  for (let x = 0; x < w; x += 2) {
+    push(x, 0);
+    push(x, h - 1);
+  }
+  for (let y = 0; y < h; y += 2) {
+    push(0, y);
+    push(w - 1, y);
+  }
+  const med = border.map((c) => [...c].sort((p, q) => p - q)[c.length >> 1]!);
+  return { border, median: [med[0]!, med[1]!, med[2]!] };
+}
+
+/** Median colour of the image's border (the studio sweep where `plainBackground` found one). */
+export function borderColour(image: RawImage): [number, number, number] {
+  return borderSamples(image).median;
 }

@@ -12,7 +12,7 @@
 
 import { labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { cropPlanes, NOISE_LEVELS, type RegionAnalysis } from './analyse-region.js';
+import { cropPlanes, NOISE_LEVELS, type RegionAnalysis, strokeBox } from './analyse-region.js';
 import { type BlendModel, coverage, fillUnder, type Planes, shapeCoverage } from './estimate-alpha.js';
 import type { Extension } from './extend-mark.js';
 import { type Box, dilate, erode } from './raster.js';
@@ -188,24 +188,6 @@ function extendStretch(
     explained: kept.reduce((acc, p) => acc + p.explained, 0) / kept.length,
     pieces: kept.length,
   };
-}
-
-/** Box of the pixels the found marks cover more than half, image pixels; null when there are none. */
-function strokeBox(found: readonly RegionAnalysis[]): Box | null {
-  let x0 = Number.POSITIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let x1 = -1;
-  let y1 = -1;
-  for (const a of found)
-    for (let y = 0; y < a.height; y++)
-      for (let x = 0; x < a.width; x++) {
-        if (a.coverage[y * a.width + x]! <= 0.5) continue;
-        x0 = Math.min(x0, x + a.box.x0);
-        y0 = Math.min(y0, y + a.box.y0);
-        x1 = Math.max(x1, x + a.box.x0 + 1);
-        y1 = Math.max(y1, y + a.box.y0 + 1);
-      }
-  return x1 < 0 ? null : { x0, y0, x1, y1 };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type RegionAnalysis,
 } from './analyse-region.js';
 import {
+  borderColour,
   chroma,
   classify,
   MAX_PRODUCT_OVERLAY_ALPHA,
@@ -178,26 +179,6 @@ function explainedOnly(a: RegionAnalysis): RegionAnalysis {
     else if (s[i]! > 0.5) strokePixels++;
   }
   return { ...a, coverage: s, strokePixels };
-}
-
-/** Median colour of the image's border (the studio sweep where `plainBackground` found one). */
-function borderColour(image: RawImage): [number, number, number] {
-  const { width: w, height: h, data } = image;
-  const channels: number[][] = [[], [], []];
-  const push = (x: number, y: number) => {
-    const j = (y * w + x) * 4;
-    for (let k = 0; k < 3; k++) channels[k]!.push(data[j + k]!);
-  };
-  for (let x = 0; x < w; x += 2) {
-    push(x, 0);
-    push(x, h - 1);
-  }
-  for (let y = 0; y < h; y += 2) {
-    push(0, y);
-    push(w - 1, y);
-  }
-  const med = channels.map((c) => c.sort((p, q) => p - q)[c.length >> 1]!);
-  return [med[0]!, med[1]!, med[2]!];
 }
 
 /** Share of the stroke pixels whose background is within SWEEP_TOLERANCE of `colour`. */
