@@ -35,13 +35,14 @@ export interface SessionSettings {
 export class OnnxModelProvider implements ModelProvider {
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
   private readonly host = new InferenceHost();
-  readonly precision: ModelPrecision;
 
   constructor(
     private readonly store: ModelStore,
     private readonly settings: SessionSettings,
-  ) {
-    this.precision = settings.precision;
+  ) {}
+
+  get precision(): ModelPrecision {
+    return this.settings.precision;
   }
 
   session(spec: ModelSpec): Promise<InferenceSession> {

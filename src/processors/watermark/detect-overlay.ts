@@ -7,13 +7,12 @@
  * become regions. These are only candidates: every one is measured and judged like a text region afterwards
  * (`analyse-region.ts`, `classify-overlay.ts`), so the product's own print and shading stay.
  */
-import { boxSum } from '../box-sum.js';
 import { type Box, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import type { Region } from './analyse-region.js';
 import { cropPlanes } from './analyse-region.js';
 import { medianBackground } from './estimate-alpha.js';
-import { dilate } from './raster.js';
+import { boxCount, dilate } from './raster.js';
 
 export interface OverlayOptions {
   /** Background window radius as a share of the image's short side (wider than a stamp's strokes). */
@@ -123,7 +122,7 @@ const DENSITY_MIN = 0.25;
  * the product's outline (the median cannot follow a corner or a thin strap) fits a blend only on thin lines.
  */
 function dense(fits: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const count = boxSum(fits, w, h, r, new Int32Array(fits.length), new Int32Array(fits.length));
+  const count = boxCount(fits, w, h, r);
   const min = DENSITY_MIN * (2 * r + 1) * (2 * r + 1);
   const out = new Uint8Array(fits.length);
   for (let i = 0; i < fits.length; i++) out[i] = fits[i] && count[i]! >= min ? 1 : 0;

@@ -27,7 +27,7 @@ function threshold(count: Int32Array, atLeast: number): Uint8Array {
 }
 
 /** Count of set pixels in each (2r+1)² window; outside the image counts as unset. */
-function boxCount(mask: Uint8Array, width: number, height: number, r: number): Int32Array {
+export function boxCount(mask: Uint8Array, width: number, height: number, r: number): Int32Array {
   return boxSum(mask, width, height, r, new Int32Array(mask.length), new Int32Array(mask.length));
 }
 
