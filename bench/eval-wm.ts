@@ -112,6 +112,8 @@ async function writePng(file: string, image: RawImage): Promise<void> {
     .toFile(file);
 }
 
+const pct = (v: number | null) => (v === null ? '     –' : `${(100 * v).toFixed(0)}%`.padStart(6));
+
 const fmt = (v: number | null) =>
   v === null ? '     –' : v >= IDENTICAL_DB ? '   ∞  ' : v.toFixed(2).padStart(6);
 
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
     [];
   console.log(`remove_watermark on ${dir} (${cases.length} images), params ${JSON.stringify(params)}`);
   console.log(
-    `${'image'.padEnd(40)} ${'kind'.padEnd(7)} | ours: gain  in→out dB  outside | naive: gain outside | found   ms`,
+    `${'image'.padEnd(40)} ${'kind'.padEnd(7)} | ours: gain  in→out dB  outside missed | naive: gain outside | found   ms`,
   );
   for (const c of cases) {
     const input = await decode(c.input);
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
     const found = Array.isArray(result.metadata.regions) ? result.metadata.regions.length : 0;
     rows.push({ c, ours, naive, meta: result.metadata, ms });
     console.log(
-      `${c.name.padEnd(40)} ${c.kind.padEnd(7)} | ${fmt(ours.gainDb)} ${fmt(ours.inputDb)}→${fmt(ours.outputDb)} ${fmt(ours.outsideDb)} |` +
+      `${c.name.padEnd(40)} ${c.kind.padEnd(7)} | ${fmt(ours.gainDb)} ${fmt(ours.inputDb)}→${fmt(ours.outputDb)} ${fmt(ours.outsideDb)} ${pct(ours.missedShare)} |` +
         ` ${fmt(naive?.gainDb ?? null)} ${fmt(naive?.outsideDb ?? null)} | ${String(found).padStart(5)} ${ms.toFixed(0).padStart(5)}`,
     );
   }
@@ -162,15 +164,18 @@ function summarise(rows: { c: Case; ours: WatermarkScore; naive: WatermarkScore 
     const outs = subset.map((r) => r.ours.outsideDb);
     const nOuts = subset.map((r) => r.naive?.outsideDb).filter((v): v is number => v !== undefined);
     const below = outs.filter((v) => v < 40).length;
+    const missed = subset.map((r) => r.ours.missedShare).filter((v): v is number => v !== null);
     console.log(
-      `${label.padEnd(12)} n=${String(subset.length).padStart(2)} | ours gain ${fmt(mean(gains))} dB, outside mean ${fmt(mean(outs))} min ${fmt(Math.min(...outs))} (<40 dB: ${below})` +
+      `${label.padEnd(12)} n=${String(subset.length).padStart(2)} | ours gain ${fmt(mean(gains))} dB, outside mean ${fmt(mean(outs))} min ${fmt(Math.min(...outs))} (<40 dB: ${below}), missed ${pct(missed.length ? mean(missed) : null)}` +
         ` | naive gain ${fmt(mean(nGains))} dB, outside mean ${fmt(mean(nOuts))} min ${fmt(nOuts.length ? Math.min(...nOuts) : null)}`,
     );
   };
   console.log('');
   console.log(
     '"outside" is PSNR(out, in) outside the grown mask; for a marked image without a mask (real stock previews)\n' +
-      'it covers the whole image, so there it measures how much was changed, mark included, not damage.',
+      'it covers the whole image, so there it measures how much was changed, mark included, not damage.\n' +
+      '"missed" is the share of the error left inside the mark that lies in pixels the output did not change\n' +
+      '(marks not found), the rest lies in pixels it restored imperfectly.',
   );
   for (const kind of [...new Set(rows.map((r) => r.c.kind))])
     line(

@@ -1,7 +1,9 @@
 /**
  * The watermark scores of issue 5, shared by `bench/eval-wm.ts` and the unit tests:
  * - inside the mark (its mask grown by 3 px, a disc): PSNR(output, clean) − PSNR(input, clean), in dB;
- * - outside the marks, and on whole control images: PSNR(output, input), in dB.
+ * - outside the marks, and on whole control images: PSNR(output, input), in dB;
+ * - where the error left inside the mark lies: the share of it in pixels the output left as they were (marks
+ *   missed) rather than in pixels it changed (marks restored imperfectly), which says what to work on next.
  * PSNR is over the R, G and B values of the pixels selected; identical pixels score `IDENTICAL_DB`.
  */
 import type { RawImage } from '../../src/processors/types.js';
@@ -53,6 +55,11 @@ export interface WatermarkScore {
   readonly outputDb: number | null;
   /** PSNR(output, input) outside the grown mask (the whole image for controls). */
   readonly outsideDb: number;
+  /**
+   * Share (0..1) of the squared error left inside the grown mask that lies in pixels the output did not change;
+   * null without a clean original or mask, or when no error is left.
+   */
+  readonly missedShare: number | null;
 }
 
 /** Scores one output. `mask` is 1 on the mark (ungrown); null for controls; `clean` may be absent. */
@@ -64,8 +71,33 @@ export function scoreRemoval(
 ): WatermarkScore {
   const grown = mask ? growMask(mask, input.width, input.height, MASK_GROWTH_PX) : null;
   const outsideDb = psnrWhere(output, input, (i) => !grown?.[i]);
-  if (!grown || !clean) return { gainDb: null, inputDb: null, outputDb: null, outsideDb };
+  if (!grown || !clean) return { gainDb: null, inputDb: null, outputDb: null, outsideDb, missedShare: null };
   const inputDb = psnrWhere(input, clean, (i) => grown[i] === 1);
   const outputDb = psnrWhere(output, clean, (i) => grown[i] === 1);
-  return { gainDb: outputDb - inputDb, inputDb, outputDb, outsideDb };
+  return {
+    gainDb: outputDb - inputDb,
+    inputDb,
+    outputDb,
+    outsideDb,
+    missedShare: missedShare(input, output, clean, grown),
+  };
+}
+
+function missedShare(input: RawImage, output: RawImage, clean: RawImage, grown: Uint8Array): number | null {
+  let left = 0;
+  let untouched = 0;
+  for (let i = 0; i < grown.length; i++) {
+    if (!grown[i]) continue;
+    let err = 0;
+    let changed = false;
+    for (let k = 0; k < 3; k++) {
+      const j = i * 4 + k;
+      const d = output.data[j]! - clean.data[j]!;
+      err += d * d;
+      if (output.data[j] !== input.data[j]) changed = true;
+    }
+    left += err;
+    if (!changed) untouched += err;
+  }
+  return left > 0 ? untouched / left : null;
 }
