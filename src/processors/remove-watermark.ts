@@ -10,7 +10,8 @@
  *    floating on the plain studio background, or a repeat of an accepted mark is a watermark; anything else is
  *    kept as it is.
  *    A found mark is followed along its text line for the letters the detector missed (`extend-line.ts`) and
- *    to the rest of a coloured mark beside it (`extend-mark.ts`).
+ *    to the rest of a coloured mark beside it (`extend-mark.ts`). A tiled mark's copy on plain ground becomes
+ *    the template of all its copies, which finds and restores those over the product (`tiled-copies.ts`).
  * 4. **Restore** by inverting the blend (`unblend.ts`, Dekel et al. CVPR 2017), which recovers the photo
  *    instead of smearing it; only pixels a mark hides completely are inpainted, by exemplar patches
  *    (`inpaint-patch.ts`).
@@ -55,6 +56,7 @@ import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
+import { tiledCopies } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 
 export const removeWatermarkParams = z.strictObject({
@@ -226,6 +228,31 @@ export const removeWatermark = defineProcessor({
         }
       }
     }
+    // Tiled marks: one copy on plain ground is the template of all (they are one picture pasted many times);
+    // copies over the product, which the detector and the blend fit miss, are found and restored with it.
+    let templateCopies = 0;
+    const tiledWith =
+      shared && found.length >= 3
+        ? tiledCopies(
+            image,
+            found.map((f) => f.analysis),
+            shared,
+          )
+        : null;
+    if (tiledWith) {
+      found = found.map((f) => ({ ...f, analysis: without(f.analysis, tiledWith.owned, image.width) }));
+      for (const { analysis, agreement } of tiledWith.copies)
+        found.push({
+          analysis,
+          region: -1,
+          verdict: {
+            overlay: true,
+            confidence: round(0.5 * agreement),
+            reason: "a copy of the tiled mark's template",
+          },
+        });
+      templateCopies = tiledWith.copies.length;
+    }
     const kind = found.length >= 3 ? 'tiled' : 'text';
     // A single coloured mark: the parts of it that are no text (a stamp's icon beside the name) share its blend.
     let extended = 0;
@@ -318,6 +345,7 @@ export const removeWatermark = defineProcessor({
         regions: regionsMeta,
         share_of_image: round(covered / (image.width * image.height), 5),
         lattice_copies: tiled,
+        template_copies: templateCopies,
         pieces_beside: extended,
         pieces_along_line: alongLine,
         inpainted_pixels: inpainted,
@@ -395,6 +423,20 @@ function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): n
     }
   }
   return before > 0 ? after / before : 0;
+}
+
+/** The analysis without coverage where `owned` (an image-sized mask) is set; the same analysis when none is. */
+function without(a: RegionAnalysis, owned: Uint8Array, width: number): RegionAnalysis {
+  let cov: Float32Array | null = null;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      const i = y * a.width + x;
+      if (a.coverage[i]! > 0 && owned[(y + a.box.y0) * width + x + a.box.x0]) {
+        cov ??= a.coverage.slice();
+        cov[i] = 0;
+      }
+    }
+  return cov ? { ...a, coverage: cov } : a;
 }
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
