@@ -5,6 +5,7 @@
  * very different sizes stay apart.
  */
 import { describe, expect, it } from 'vitest';
+import { psnrWhere } from '../../bench/watermark/metrics.js';
 import { diffusionFill } from '../../bench/watermark/naive.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { analyseRegion } from '../../src/processors/watermark/analyse-region.js';
@@ -39,16 +40,8 @@ function blendBars(
   return mask;
 }
 
-function psnrOn(a: RawImage, b: RawImage, mask: Uint8Array): number {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) {
-    if (!mask[i]) continue;
-    for (let k = 0; k < 3; k++) sum += (a.data[i * 4 + k]! - b.data[i * 4 + k]!) ** 2;
-    n += 3;
-  }
-  return sum === 0 ? 99 : 10 * Math.log10((255 * 255 * n) / sum);
-}
+/** PSNR over the pixels of `mask` (99 when they are equal). */
+const psnrOn = (a: RawImage, b: RawImage, mask: Uint8Array) => psnrWhere(a, b, (i) => mask[i] === 1);
 
 describe('fitBlend', () => {
   it('recovers opacity and colour from pixels over a changing background', () => {

@@ -5,6 +5,7 @@
  * "product", which no background estimate explains, are found with the template and restored with it.
  */
 import { describe, expect, it } from 'vitest';
+import { psnrWhere } from '../../bench/watermark/metrics.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { analyseRegion, type RegionAnalysis } from '../../src/processors/watermark/analyse-region.js';
 import type { BlendModel } from '../../src/processors/watermark/estimate-alpha.js';
@@ -86,16 +87,8 @@ function foundOnPlainGround(marked: RawImage): RegionAnalysis[] {
     .filter((a): a is RegionAnalysis => a !== null);
 }
 
-function psnrOn(a: RawImage, b: RawImage, mask: Uint8Array): number {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) {
-    if (!mask[i]) continue;
-    for (let k = 0; k < 3; k++) sum += (a.data[i * 4 + k]! - b.data[i * 4 + k]!) ** 2;
-    n += 3;
-  }
-  return sum === 0 ? 99 : 10 * Math.log10((255 * 255 * n) / sum);
-}
+/** PSNR over the pixels of `mask` (99 when they are equal). */
+const psnrOn = (a: RawImage, b: RawImage, mask: Uint8Array) => psnrWhere(a, b, (i) => mask[i] === 1);
 
 describe('tiled mark template', () => {
   const { clean, marked, mark } = scene();

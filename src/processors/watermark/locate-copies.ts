@@ -15,7 +15,7 @@
  */
 import type { RawImage } from '../types.js';
 import type { BlendModel } from './estimate-alpha.js';
-import { type MarkTemplate, shifted } from './mark-template.js';
+import { type MarkTemplate, placedBox, shifted } from './mark-template.js';
 import type { Step } from './repeat-steps.js';
 
 /** A copy of the template: its offset (whole pixels) from where the template was measured, and its test. */
@@ -224,9 +224,6 @@ export function locateCopies(
 
 /** Share of the template's box that falls inside the image at offset (dx, dy). */
 function insideShare(image: RawImage, t: MarkTemplate, dx: number, dy: number): number {
-  const x0 = Math.max(0, t.x0 + dx);
-  const y0 = Math.max(0, t.y0 + dy);
-  const x1 = Math.min(image.width, t.x0 + dx + t.width);
-  const y1 = Math.min(image.height, t.y0 + dy + t.height);
+  const { x0, y0, x1, y1 } = placedBox(image, t, dx, dy);
   return x1 > x0 && y1 > y0 ? ((x1 - x0) * (y1 - y0)) / (t.width * t.height) : 0;
 }

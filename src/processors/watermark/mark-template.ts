@@ -11,7 +11,7 @@ import { labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { cropPlanes, type RegionAnalysis } from './analyse-region.js';
 import { type BlendModel, coverage, fillUnder, type Planes } from './estimate-alpha.js';
-import { dilate } from './raster.js';
+import { type Box, dilate } from './raster.js';
 
 export interface MarkTemplate {
   /** Image position of the template's top-left pixel, where it was measured. */
@@ -62,14 +62,19 @@ function roughness(a: RegionAnalysis): number {
   return groundRoughness(a.pixels, a.width, a.height, strokes);
 }
 
-/** Whether the ground under the template placed at (dx, dy) is plain (as the template's own). */
-export function onPlainGround(image: RawImage, t: MarkTemplate, dx: number, dy: number): boolean {
-  const box = {
+/** The template's box placed at (dx, dy), clipped to the image (empty when it falls outside). */
+export function placedBox(image: RawImage, t: MarkTemplate, dx: number, dy: number): Box {
+  return {
     x0: Math.max(0, t.x0 + dx),
     y0: Math.max(0, t.y0 + dy),
     x1: Math.min(image.width, t.x0 + dx + t.width),
     y1: Math.min(image.height, t.y0 + dy + t.height),
   };
+}
+
+/** Whether the ground under the template placed at (dx, dy) is plain (as the template's own). */
+export function onPlainGround(image: RawImage, t: MarkTemplate, dx: number, dy: number): boolean {
+  const box = placedBox(image, t, dx, dy);
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
   if (w <= 1 || h <= 1) return false;
@@ -138,12 +143,7 @@ export function analysisAt(
   dy: number,
   skip: Uint8Array,
 ): RegionAnalysis | null {
-  const box = {
-    x0: Math.max(0, t.x0 + dx),
-    y0: Math.max(0, t.y0 + dy),
-    x1: Math.min(image.width, t.x0 + dx + t.width),
-    y1: Math.min(image.height, t.y0 + dy + t.height),
-  };
+  const box = placedBox(image, t, dx, dy);
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
   if (w <= 0 || h <= 0) return null;
