@@ -56,7 +56,7 @@ import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
-import { tiledCopies } from './watermark/tiled-copies.js';
+import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 
 export const removeWatermarkParams = z.strictObject({
@@ -240,7 +240,7 @@ export const removeWatermark = defineProcessor({
           )
         : null;
     if (tiledWith) {
-      found = found.map((f) => ({ ...f, analysis: without(f.analysis, tiledWith.owned, image.width) }));
+      found = found.map((f) => ({ ...f, analysis: yieldTo(f.analysis, tiledWith.owned, image.width) }));
       for (const { analysis, agreement } of tiledWith.copies)
         found.push({
           analysis,
@@ -423,20 +423,6 @@ function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): n
     }
   }
   return before > 0 ? after / before : 0;
-}
-
-/** The analysis without coverage where `owned` (an image-sized mask) is set; the same analysis when none is. */
-function without(a: RegionAnalysis, owned: Uint8Array, width: number): RegionAnalysis {
-  let cov: Float32Array | null = null;
-  for (let y = 0; y < a.height; y++)
-    for (let x = 0; x < a.width; x++) {
-      const i = y * a.width + x;
-      if (a.coverage[i]! > 0 && owned[(y + a.box.y0) * width + x + a.box.x0]) {
-        cov ??= a.coverage.slice();
-        cov[i] = 0;
-      }
-    }
-  return cov ? { ...a, coverage: cov } : a;
 }
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));

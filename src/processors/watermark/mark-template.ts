@@ -56,6 +56,11 @@ function groundRoughness(m: Planes, w: number, h: number, strokes: Uint8Array): 
   return n ? sum / n : Number.POSITIVE_INFINITY;
 }
 
+/** Whether a found region's ground is plain (JPEG noise only away from its strokes). */
+export function isPlain(a: RegionAnalysis): boolean {
+  return roughness(a) <= PLAIN_STEP;
+}
+
 function roughness(a: RegionAnalysis): number {
   const strokes = new Uint8Array(a.width * a.height);
   for (let i = 0; i < strokes.length; i++) strokes[i] = a.coverage[i]! > 0 ? 1 : 0;

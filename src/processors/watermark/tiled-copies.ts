@@ -12,7 +12,7 @@ import type { RawImage } from '../types.js';
 import type { RegionAnalysis } from './analyse-region.js';
 import type { BlendModel } from './estimate-alpha.js';
 import { locateCopies } from './locate-copies.js';
-import { analysisAt, confirmedTemplate, onPlainGround, templateOf } from './mark-template.js';
+import { analysisAt, confirmedTemplate, isPlain, onPlainGround, templateOf } from './mark-template.js';
 import { dilate } from './raster.js';
 import { repeatSteps, strokeMap } from './repeat-steps.js';
 
@@ -58,4 +58,30 @@ export function tiledCopies(
     copies.push({ analysis, agreement: copy.agreement });
   }
   return { copies, owned };
+}
+
+/** Share of a found region's strokes inside template copies above which the copies replace it altogether. */
+const REPLACED_SHARE = 0.5;
+
+/**
+ * A found region after the template copies took over the pixels they `owned`: it gives those up; and a region
+ * over the product whose strokes lie mostly in template copies is replaced altogether, since what else it took
+ * for strokes there is the product's texture.
+ */
+export function yieldTo(a: RegionAnalysis, owned: Uint8Array, width: number): RegionAnalysis {
+  let strokes = 0;
+  let inOwned = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      if (a.coverage[y * a.width + x]! <= 0.5) continue;
+      strokes++;
+      if (owned[(y + a.box.y0) * width + x + a.box.x0]) inOwned++;
+    }
+  if (inOwned === 0) return a;
+  const replaced = !isPlain(a) && inOwned > REPLACED_SHARE * strokes;
+  const coverage = a.coverage.slice();
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++)
+      if (replaced || owned[(y + a.box.y0) * width + x + a.box.x0]) coverage[y * a.width + x] = 0;
+  return { ...a, coverage };
 }
