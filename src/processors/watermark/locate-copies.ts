@@ -55,6 +55,61 @@ const MAX_TEST_ALPHA = 0.9;
 /** Copies placed at most, a guard against a runaway search. */
 const MAX_COPIES = 400;
 
+/** The steps across a template's edges, with a/(1 − a) at both ends (see `testAt`). */
+interface EdgePairs {
+  /** Template pixel where each step starts. */
+  readonly at: Int32Array;
+  /** 1 when the step goes to the pixel below, 0 to the right. */
+  readonly down: Uint8Array;
+  readonly f0: Float32Array;
+  readonly f1: Float32Array;
+}
+
+const pairsCache = new WeakMap<MarkTemplate, { alpha: number; pairs: EdgePairs }>();
+
+/**
+ * Steps between neighbours whose coverage differs (a/(1 − a) by more than `EDGE_FACTOR`): only those say
+ * anything about the mark; inside a stroke, un-blending rightly amplifies the ground's own texture by
+ * 1/(1 − a). Computed once per template (and phase).
+ */
+function edgePairs(t: MarkTemplate, alpha: number): EdgePairs {
+  const cached = pairsCache.get(t);
+  if (cached && cached.alpha === alpha) return cached.pairs;
+  const { width: tw, height: th, coverage, support } = t;
+  const factor = (x: number, y: number) => {
+    if (x >= tw || y >= th) return 0;
+    const a = Math.min(MAX_TEST_ALPHA, alpha * coverage[y * tw + x]!);
+    return a / (1 - a);
+  };
+  const at: number[] = [];
+  const down: number[] = [];
+  const f0: number[] = [];
+  const f1: number[] = [];
+  for (const u of support) {
+    const ux = u % tw;
+    const uy = (u - ux) / tw;
+    const f = factor(ux, uy);
+    for (const [step, fn] of [
+      [0, factor(ux + 1, uy)],
+      [1, factor(ux, uy + 1)],
+    ] as const) {
+      if (Math.abs(fn - f) <= EDGE_FACTOR) continue;
+      at.push(u);
+      down.push(step);
+      f0.push(f);
+      f1.push(fn);
+    }
+  }
+  const pairs = {
+    at: Int32Array.from(at),
+    down: Uint8Array.from(down),
+    f0: Float32Array.from(f0),
+    f1: Float32Array.from(f1),
+  };
+  pairsCache.set(t, { alpha, pairs });
+  return pairs;
+}
+
 /** Tests the template's blend at offset (dx, dy) (see the module comment); every `stride`-th support pixel. */
 export function testAt(
   image: RawImage,
@@ -65,56 +120,45 @@ export function testAt(
   stride = 1,
 ): Copy {
   const { width: W, height: H, data } = image;
-  const { width: tw, height: th, coverage, support } = t;
   const [c0, c1, c2] = model.colour;
-  const alpha = model.alpha;
+  const { at, down, f0, f1 } = edgePairs(t, model.alpha);
+  const tw = t.width;
   const ox = t.x0 + dx;
   const oy = t.y0 + dy;
   const hist = new Float64Array(BINS);
   let total = 0;
   let inside = 0;
   let tested = 0;
-  const factor = (u: number, ux: number, uy: number) => {
-    if (ux >= tw || uy >= th) return 0;
-    const a = Math.min(MAX_TEST_ALPHA, alpha * coverage[u]!);
-    return a / (1 - a);
-  };
-  // One step between neighbours across the mark's edge: the strength that cancels its jump, weighted by how
-  // large the jump removing the mark would make.
-  const pair = (j: number, jn: number, f: number, fn: number) => {
-    let num = 0;
-    let den = 0;
-    for (let c = 0; c < 3; c++) {
-      const colour = c === 0 ? c0 : c === 1 ? c1 : c2;
-      const i0 = data[j + c]!;
-      const i1 = data[jn + c]!;
-      const dg = fn * (i1 - colour) - f * (i0 - colour);
-      num += (i1 - i0) * dg;
-      den += dg * dg;
-    }
-    if (den <= 0) return;
-    const bin = Math.floor(((-num / den - R_MIN) / (R_MAX - R_MIN)) * BINS);
-    const b = Math.max(0, Math.min(BINS - 1, bin));
-    hist[b] = hist[b]! + den;
-    total += den;
-  };
-  for (let k = 0; k < support.length; k += stride) {
-    const u = support[k]!;
+  for (let k = 0; k < at.length; k += stride) {
+    const u = at[k]!;
     const ux = u % tw;
-    const uy = (u - ux) / tw;
     const x = ox + ux;
-    const y = oy + uy;
+    const y = oy + (u - ux) / tw;
     tested++;
     if (x < 0 || y < 0 || x + 1 >= W || y + 1 >= H) continue;
     inside++;
+    // The step to the right or down neighbour: the strength that cancels the mark's jump there, weighted by
+    // how large that jump is.
     const j = (y * W + x) * 4;
-    const f = factor(u, ux, uy);
-    const fx = factor(u + 1, ux + 1, uy);
-    const fy = factor(u + tw, ux, uy + 1);
-    // Only steps across the mark's edges: inside a stroke, un-blending rightly amplifies the ground's own
-    // texture by 1/(1 − a), which says nothing about the mark.
-    if (Math.abs(fx - f) > EDGE_FACTOR) pair(j, j + 4, f, fx);
-    if (Math.abs(fy - f) > EDGE_FACTOR) pair(j, j + 4 * W, f, fy);
+    const jn = down[k] ? j + 4 * W : j + 4;
+    const f = f0[k]!;
+    const fn = f1[k]!;
+    const i0 = data[j]!;
+    const i1 = data[jn]!;
+    const g0 = fn * (i1 - c0) - f * (i0 - c0);
+    const i2 = data[j + 1]!;
+    const i3 = data[jn + 1]!;
+    const g1 = fn * (i3 - c1) - f * (i2 - c1);
+    const i4 = data[j + 2]!;
+    const i5 = data[jn + 2]!;
+    const g2 = fn * (i5 - c2) - f * (i4 - c2);
+    const den = g0 * g0 + g1 * g1 + g2 * g2;
+    if (den <= 0) continue;
+    const num = (i1 - i0) * g0 + (i3 - i2) * g1 + (i5 - i4) * g2;
+    const bin = Math.floor(((-num / den - R_MIN) / (R_MAX - R_MIN)) * BINS);
+    const b = bin < 0 ? 0 : bin >= BINS ? BINS - 1 : bin;
+    hist[b] = hist[b]! + den;
+    total += den;
   }
   if (inside < MIN_INSIDE * tested || total <= 0) return { dx, dy, template: t, agreement: 0, strength: 0 };
   // Weighted median strength, and the share of the weight at a strength near the mark's own.
@@ -191,13 +235,15 @@ const accepted = (c: Copy, px: number, py: number) =>
 
 /**
  * Every copy reachable from the template's own place by the steps, each step both ways, each copy placed on
- * its own (tilings are pasted at rounded places, not on an exact lattice). The template's own place comes first.
+ * its own (tilings are pasted at rounded places, not on an exact lattice), or those found until `enough` says
+ * so. The template's own place comes first.
  */
 export function locateCopies(
   image: RawImage,
   t: MarkTemplate,
   model: BlendModel,
   steps: readonly Step[],
+  enough: (placed: readonly Copy[]) => boolean = () => false,
 ): Copy[] {
   if (steps.length === 0) return [];
   const phases = phasesOf(t);
@@ -206,7 +252,7 @@ export function locateCopies(
   const tried: Step[] = [[0, 0]];
   const spacing = Math.min(...steps.map((s) => Math.hypot(s[0], s[1])));
   const all = steps.flatMap((s) => [s, [-s[0], -s[1]] as Step]);
-  for (let next = 0; next < placed.length && placed.length < MAX_COPIES; next++) {
+  for (let next = 0; next < placed.length && placed.length < MAX_COPIES && !enough(placed); next++) {
     const from = placed[next]!;
     for (const [sx, sy] of all) {
       const px = from.dx + sx;

@@ -222,9 +222,9 @@ function supportOf(on: Uint8Array, w: number, h: number): Int32Array {
 }
 
 /** Copies that confirm the template must have passed the edge test this clearly (see locate-copies.ts). */
-const CONFIRMING_AGREEMENT = 0.6;
+export const CONFIRMING_AGREEMENT = 0.6;
 /** Confirming copies used at most. */
-const MAX_CONFIRMING = 12;
+export const MAX_CONFIRMING = 12;
 
 /**
  * The template without what only its own copy shows: the copy it was measured on may hold a piece of the

@@ -11,8 +11,16 @@
 import type { RawImage } from '../types.js';
 import type { RegionAnalysis } from './analyse-region.js';
 import type { BlendModel } from './estimate-alpha.js';
-import { locateCopies } from './locate-copies.js';
-import { analysisAt, confirmedTemplate, isPlain, onPlainGround, templateOf } from './mark-template.js';
+import { type Copy, locateCopies } from './locate-copies.js';
+import {
+  analysisAt,
+  CONFIRMING_AGREEMENT,
+  confirmedTemplate,
+  isPlain,
+  MAX_CONFIRMING,
+  onPlainGround,
+  templateOf,
+} from './mark-template.js';
 import { dilate } from './raster.js';
 import { repeatSteps, strokeMap } from './repeat-steps.js';
 
@@ -38,7 +46,16 @@ export function tiledCopies(
   if (!template) return null;
   const strokes = strokeMap(found, W, H);
   const steps = repeatSteps(strokes, found, W, H);
-  const confirmed = confirmedTemplate(image, template, model, locateCopies(image, template, model, steps));
+  // Placed once to confirm the template's strokes (as many clear copies as the confirmation reads), then
+  // all of them with the template confirmed.
+  const clear = (placed: readonly Copy[]) =>
+    placed.filter((c) => c.agreement >= CONFIRMING_AGREEMENT).length > MAX_CONFIRMING;
+  const confirmed = confirmedTemplate(
+    image,
+    template,
+    model,
+    locateCopies(image, template, model, steps, clear),
+  );
   const restored = dilate(strokes, W, H, FOUND_RIM_PX);
   const none = new Uint8Array(W * H);
   const owned = new Uint8Array(W * H);
