@@ -185,13 +185,13 @@ export function testAt(
  */
 export function placeAround(
   image: RawImage,
-  phases: readonly MarkTemplate[],
+  phases: Phases,
   model: BlendModel,
   dx: number,
   dy: number,
   radius: number,
 ): Copy {
-  const t = phases[0]!;
+  const t = phases.at(0, 0);
   let best = testAt(image, t, model, dx, dy, COARSE_STRIDE);
   for (let sy = -radius; sy <= radius; sy++)
     for (let sx = -radius; sx <= radius; sx++) {
@@ -205,20 +205,46 @@ export function placeAround(
       const c = testAt(image, t, model, best.dx + sx, best.dy + sy);
       if (c.agreement > fine.agreement) fine = c;
     }
+  // The fraction of a pixel across, then down (the two barely interact).
   let phased = fine;
-  for (const p of phases.slice(1)) {
-    const c = testAt(image, p, model, fine.dx, fine.dy);
+  let fx = 0;
+  for (const f of PHASES) {
+    if (f === 0) continue;
+    const c = testAt(image, phases.at(f, 0), model, fine.dx, fine.dy);
+    if (c.agreement > phased.agreement) {
+      phased = c;
+      fx = f;
+    }
+  }
+  for (const f of PHASES) {
+    if (f === 0) continue;
+    const c = testAt(image, phases.at(fx, f), model, fine.dx, fine.dy);
     if (c.agreement > phased.agreement) phased = c;
   }
   return phased;
 }
 
-/** The template at every quarter-pixel fraction in (−½, ½]², the whole-pixel one first. */
-export function phasesOf(t: MarkTemplate): MarkTemplate[] {
-  const out = [t];
-  for (const fy of [-0.25, 0, 0.25, 0.5])
-    for (const fx of [-0.25, 0, 0.25, 0.5]) if (fx !== 0 || fy !== 0) out.push(shifted(t, fx, fy));
-  return out;
+/** Fractions of a pixel a copy is placed at, each way. */
+const PHASES = [-0.25, 0, 0.25, 0.5] as const;
+
+/** The template at quarter-pixel fractions, made when first asked for. */
+export interface Phases {
+  at(fx: number, fy: number): MarkTemplate;
+}
+
+export function phasesOf(t: MarkTemplate): Phases {
+  const made = new Map<string, MarkTemplate>([['0,0', t]]);
+  return {
+    at(fx, fy) {
+      const key = `${fx},${fy}`;
+      let p = made.get(key);
+      if (!p) {
+        p = shifted(t, fx, fy);
+        made.set(key, p);
+      }
+      return p;
+    },
+  };
 }
 
 /**
