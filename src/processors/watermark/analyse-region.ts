@@ -280,3 +280,16 @@ export function strokeBox(found: readonly RegionAnalysis[]): Box | null {
       }
   return x1 < 0 ? null : { x0, y0, x1, y1 };
 }
+
+/** Share of a region's strokes (coverage above one half) on the pixels an image-sized `mask` sets; 0 without strokes. */
+export function strokeShareOn(a: RegionAnalysis, mask: Uint8Array, width: number): number {
+  let on = 0;
+  let all = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      if (a.coverage[y * a.width + x]! <= 0.5) continue;
+      all++;
+      if (mask[(y + a.box.y0) * width + x + a.box.x0]) on++;
+    }
+  return all > 0 ? on / all : 0;
+}

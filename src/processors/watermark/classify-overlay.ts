@@ -15,7 +15,7 @@
  * | flat B on the product, or blend misfits    | print: untouched                        |
  */
 import type { RawImage } from '../types.js';
-import { type RegionAnalysis, strokeBox } from './analyse-region.js';
+import { type RegionAnalysis, strokeBox, strokeShareOn } from './analyse-region.js';
 import { clamp, dilate } from './raster.js';
 
 export interface Verdict {
@@ -80,7 +80,7 @@ export function classify(
       reason: 'blend holds across a changing background',
     };
   }
-  const share = plainBackground ? shareOnBackground(a, plainBackground, width) : 0;
+  const share = plainBackground ? strokeShareOn(a, plainBackground, width) : 0;
   const neutral = chroma(a.model.colour) < 40;
   if (share >= t.onBackground && neutral) {
     return {
@@ -122,18 +122,6 @@ function inCorner(a: RegionAnalysis, width: number, height: number): boolean {
   const nearTop = y0 < CORNER_SHARE * height;
   const nearBottom = y1 > (1 - CORNER_SHARE) * height;
   return (nearLeft || nearRight) && (nearTop || nearBottom);
-}
-
-function shareOnBackground(a: RegionAnalysis, plain: Uint8Array, width: number): number {
-  let on = 0;
-  let all = 0;
-  for (let y = 0; y < a.height; y++)
-    for (let x = 0; x < a.width; x++) {
-      if (a.coverage[y * a.width + x]! <= 0.5) continue;
-      all++;
-      if (plain[(y + a.box.y0) * width + x + a.box.x0]) on++;
-    }
-  return all > 0 ? on / all : 0;
 }
 
 /**

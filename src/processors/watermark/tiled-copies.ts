@@ -9,7 +9,7 @@
  * those pixels (`owned`).
  */
 import type { RawImage } from '../types.js';
-import type { RegionAnalysis } from './analyse-region.js';
+import { type RegionAnalysis, strokeShareOn } from './analyse-region.js';
 import type { BlendModel } from './estimate-alpha.js';
 import { type Copy, locateCopies } from './locate-copies.js';
 import {
@@ -86,16 +86,9 @@ const REPLACED_SHARE = 0.5;
  * for strokes there is the product's texture.
  */
 export function yieldTo(a: RegionAnalysis, owned: Uint8Array, width: number): RegionAnalysis {
-  let strokes = 0;
-  let inOwned = 0;
-  for (let y = 0; y < a.height; y++)
-    for (let x = 0; x < a.width; x++) {
-      if (a.coverage[y * a.width + x]! <= 0.5) continue;
-      strokes++;
-      if (owned[(y + a.box.y0) * width + x + a.box.x0]) inOwned++;
-    }
-  if (inOwned === 0) return a;
-  const replaced = !isPlain(a) && inOwned > REPLACED_SHARE * strokes;
+  const share = strokeShareOn(a, owned, width);
+  if (share === 0) return a;
+  const replaced = !isPlain(a) && share > REPLACED_SHARE;
   const coverage = a.coverage.slice();
   for (let y = 0; y < a.height; y++)
     for (let x = 0; x < a.width; x++)
