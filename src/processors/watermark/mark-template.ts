@@ -93,7 +93,8 @@ export function onPlainGround(image: RawImage, t: MarkTemplate, dx: number, dy: 
 
 /**
  * The template of a tiled mark: the found copy with the most strokes among those on plain ground, away from the
- * image's edge, measured against its background filled from around its rim. Null when no copy is on plain ground.
+ * image's edge if any is, measured against its background filled from around its rim. Null when no copy is on
+ * plain ground.
  */
 export function templateOf(
   found: readonly RegionAnalysis[],
@@ -101,10 +102,10 @@ export function templateOf(
   width: number,
   height: number,
 ): MarkTemplate | null {
-  const candidates = found.filter(
-    (a) =>
-      a.box.x0 > 0 && a.box.y0 > 0 && a.box.x1 < width && a.box.y1 < height && roughness(a) <= PLAIN_STEP,
-  );
+  // A copy clear of the image's edge is whole; rows of text that run off both sides leave only clipped ones.
+  const plain = found.filter((a) => roughness(a) <= PLAIN_STEP);
+  const inside = plain.filter((a) => a.box.x0 > 0 && a.box.y0 > 0 && a.box.x1 < width && a.box.y1 < height);
+  const candidates = inside.length > 0 ? inside : plain;
   if (candidates.length === 0) return null;
   const a = candidates.reduce((best, c) => (c.strokePixels > best.strokePixels ? c : best));
   const { width: w, height: h, pixels: m } = a;
