@@ -144,40 +144,55 @@ export function plainBackground(image: RawImage, growPx: number): Uint8Array | n
       near++;
   if (near < 0.6 * total) return null;
   const tol = 14;
-  const close = new Uint8Array(w * h);
+  const r0 = ref[0]!;
+  const g0 = ref[1]!;
+  const b0 = ref[2]!;
+  // 1: within `tol` of the border's colour in every channel; 2: also reached from the border (plain ground).
+  // Loops without closures: this runs over every pixel of every image.
+  const state = new Uint8Array(w * h);
   for (let i = 0, j = 0; i < w * h; i++, j += 4) {
-    const d = Math.max(
-      Math.abs(data[j]! - ref[0]!),
-      Math.abs(data[j + 1]! - ref[1]!),
-      Math.abs(data[j + 2]! - ref[2]!),
-    );
-    close[i] = d <= tol ? 1 : 0;
+    const dr = data[j]! - r0;
+    const dg = data[j + 1]! - g0;
+    const db = data[j + 2]! - b0;
+    if (dr <= tol && dr >= -tol && dg <= tol && dg >= -tol && db <= tol && db >= -tol) state[i] = 1;
   }
-  const seen = new Uint8Array(w * h);
   const stack = new Int32Array(w * h);
   let top = 0;
-  const seed = (i: number) => {
-    if (close[i] && !seen[i]) {
-      seen[i] = 1;
-      stack[top++] = i;
-    }
-  };
-  for (let x = 0; x < w; x++) {
-    seed(x);
-    seed((h - 1) * w + x);
-  }
-  for (let y = 0; y < h; y++) {
-    seed(y * w);
-    seed(y * w + w - 1);
-  }
+  const last = w * (h - 1);
+  for (let x = 0; x < w; x++)
+    for (const i of [x, last + x])
+      if (state[i] === 1) {
+        state[i] = 2;
+        stack[top++] = i;
+      }
+  for (let y = 0; y < h; y++)
+    for (const i of [y * w, y * w + w - 1])
+      if (state[i] === 1) {
+        state[i] = 2;
+        stack[top++] = i;
+      }
   while (top > 0) {
     const i = stack[--top]!;
     const x = i % w;
-    if (x > 0) seed(i - 1);
-    if (x < w - 1) seed(i + 1);
-    if (i >= w) seed(i - w);
-    if (i < w * (h - 1)) seed(i + w);
+    if (x > 0 && state[i - 1] === 1) {
+      state[i - 1] = 2;
+      stack[top++] = i - 1;
+    }
+    if (x < w - 1 && state[i + 1] === 1) {
+      state[i + 1] = 2;
+      stack[top++] = i + 1;
+    }
+    if (i >= w && state[i - w] === 1) {
+      state[i - w] = 2;
+      stack[top++] = i - w;
+    }
+    if (i < last && state[i + w] === 1) {
+      state[i + w] = 2;
+      stack[top++] = i + w;
+    }
   }
+  const seen = new Uint8Array(w * h);
+  for (let i = 0; i < seen.length; i++) seen[i] = state[i] === 2 ? 1 : 0;
   return dilate(seen, w, h, growPx);
 }
 
