@@ -56,6 +56,7 @@ import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
+import { maskAbove } from './watermark/raster.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 
@@ -413,8 +414,7 @@ function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): n
   let after = 0;
   for (const a of analyses) {
     const pixels = cropPlanes(output, a.box);
-    const strokes = new Uint8Array(a.coverage.length);
-    for (let i = 0; i < strokes.length; i++) strokes[i] = a.coverage[i]! > 0.5 ? 1 : 0;
+    const strokes = maskAbove(a.coverage, 0.5);
     const s = coverage(pixels, a.background, a.model, strokes, 2);
     for (let i = 0; i < strokes.length; i++) {
       if (!strokes[i]) continue;

@@ -12,7 +12,7 @@ import {
   type Planes,
   shapeCoverage,
 } from './estimate-alpha.js';
-import { type Box, dilate, erode } from './raster.js';
+import { type Box, dilate, erode, maskAbove } from './raster.js';
 
 export interface Region {
   readonly box: Box;
@@ -146,9 +146,7 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
  */
 export function refine(a: RegionAnalysis, refit: boolean, model: BlendModel = a.model): RegionAnalysis {
   const { width: w, height: h, pixels: m } = a;
-  const strokes = new Uint8Array(w * h);
-  for (let i = 0; i < strokes.length; i++) strokes[i] = a.coverage[i]! > 0 ? 1 : 0;
-  const background = fillUnder(m, dilate(strokes, w, h, 1), w, h, 3);
+  const background = fillUnder(m, dilate(maskAbove(a.coverage, 0), w, h, 1), w, h, 3);
   let fitted = model;
   if (refit) {
     const again = fitBlend(m, background, edgeBand(a), NOISE_LEVELS);
@@ -292,4 +290,19 @@ export function strokeShareOn(a: RegionAnalysis, mask: Uint8Array, width: number
       if (mask[(y + a.box.y0) * width + x + a.box.x0]) on++;
     }
   return all > 0 ? on / all : 0;
+}
+
+/** Centre of a region's strokes (coverage above one half), image pixels; null without strokes. */
+export function strokeCentre(a: RegionAnalysis): [number, number] | null {
+  let sx = 0;
+  let sy = 0;
+  let n = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      if (a.coverage[y * a.width + x]! <= 0.5) continue;
+      sx += x + a.box.x0;
+      sy += y + a.box.y0;
+      n++;
+    }
+  return n > 0 ? [sx / n, sy / n] : null;
 }

@@ -12,7 +12,7 @@ import type { RawImage } from '../types.js';
 import type { Region } from './analyse-region.js';
 import { cropPlanes } from './analyse-region.js';
 import { medianBackground } from './estimate-alpha.js';
-import { boxCount, dilate } from './raster.js';
+import { boxCount, dilate, maskAbove } from './raster.js';
 
 export interface OverlayOptions {
   /** Background window radius as a share of the image's short side (wider than a stamp's strokes). */
@@ -75,9 +75,7 @@ export function overlayCandidates(
   const regions: OverlayCandidate[] = [];
   for (const c of COLOURS) {
     const opacity = fittingPixels(m, b, c, options);
-    const any = new Uint8Array(opacity.length);
-    for (let i = 0; i < any.length; i++) any[i] = opacity[i]! > 0 ? 1 : 0;
-    const fits = dense(any, w, h, Math.max(3, Math.round(DENSITY_SHARE * short)));
+    const fits = dense(maskAbove(opacity, 0), w, h, Math.max(3, Math.round(DENSITY_SHARE * short)));
     // Strokes of one stamp lie a few pixels apart: closing the gaps makes the stamp one cluster.
     const gap = Math.max(2, Math.round(0.01 * short));
     const joined = dilate(fits, w, h, gap);

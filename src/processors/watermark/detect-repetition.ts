@@ -6,7 +6,7 @@
  * The lattice comes from voting: the offsets between the centres of whole copies (not clipped by the image
  * edge) cluster at lattice vectors; the two shortest well-supported, non-parallel clusters are the basis.
  */
-import type { Region, RegionAnalysis } from './analyse-region.js';
+import { type Region, type RegionAnalysis, strokeCentre } from './analyse-region.js';
 import { type Box, dilate } from './raster.js';
 
 export interface Copy {
@@ -28,17 +28,8 @@ export function copyOf(
 ): Copy | null {
   const b = region.box;
   if (intactOnly && (b.x0 <= 1 || b.y0 <= 1 || b.x1 >= width - 1 || b.y1 >= height - 1)) return null;
-  let sx = 0;
-  let sy = 0;
-  let n = 0;
-  for (let y = 0; y < a.height; y++)
-    for (let x = 0; x < a.width; x++) {
-      if (a.coverage[y * a.width + x]! <= 0.5) continue;
-      sx += x + a.box.x0;
-      sy += y + a.box.y0;
-      n++;
-    }
-  return n > 0 ? { cx: sx / n, cy: sy / n, region } : null;
+  const c = strokeCentre(a);
+  return c ? { cx: c[0], cy: c[1], region } : null;
 }
 
 /**

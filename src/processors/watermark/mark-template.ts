@@ -11,7 +11,7 @@ import { labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { cropPlanes, type RegionAnalysis } from './analyse-region.js';
 import { type BlendModel, coverage, fillUnder, type Planes } from './estimate-alpha.js';
-import { type Box, dilate } from './raster.js';
+import { type Box, dilate, maskAbove } from './raster.js';
 
 export interface MarkTemplate {
   /** Image position of the template's top-left pixel, where it was measured. */
@@ -62,9 +62,7 @@ export function isPlain(a: RegionAnalysis): boolean {
 }
 
 function roughness(a: RegionAnalysis): number {
-  const strokes = new Uint8Array(a.width * a.height);
-  for (let i = 0; i < strokes.length; i++) strokes[i] = a.coverage[i]! > 0 ? 1 : 0;
-  return groundRoughness(a.pixels, a.width, a.height, strokes);
+  return groundRoughness(a.pixels, a.width, a.height, maskAbove(a.coverage, 0));
 }
 
 /** The template's box placed at (dx, dy), clipped to the image (empty when it falls outside). */
@@ -103,15 +101,14 @@ export function templateOf(
   height: number,
 ): MarkTemplate | null {
   // A copy clear of the image's edge is whole; rows of text that run off both sides leave only clipped ones.
-  const plain = found.filter((a) => roughness(a) <= PLAIN_STEP);
+  const plain = found.filter(isPlain);
   const inside = plain.filter((a) => a.box.x0 > 0 && a.box.y0 > 0 && a.box.x1 < width && a.box.y1 < height);
   const candidates = inside.length > 0 ? inside : plain;
   if (candidates.length === 0) return null;
   const a = candidates.reduce((best, c) => (c.strokePixels > best.strokePixels ? c : best));
   const { width: w, height: h, pixels: m } = a;
   const n = w * h;
-  const strokes = new Uint8Array(n);
-  for (let i = 0; i < n; i++) strokes[i] = a.coverage[i]! > 0 ? 1 : 0;
+  const strokes = maskAbove(a.coverage, 0);
   const rim = dilate(strokes, w, h, RIM_PX);
   const b = fillUnder(m, rim, w, h, RIM_PX);
   const measured = coverage(m, b, model, rim, 1);
@@ -123,15 +120,13 @@ export function templateOf(
     cover[i] = strokes[i] || s >= MIN_RIM_COVERAGE ? s : 0;
     if (cover[i]! > 0.5) strong++;
   }
-  const on = new Uint8Array(n);
-  for (let i = 0; i < n; i++) on[i] = cover[i]! > 0 ? 1 : 0;
   return {
     x0: a.box.x0,
     y0: a.box.y0,
     width: w,
     height: h,
     coverage: cover,
-    support: supportOf(on, w, h),
+    support: supportOf(maskAbove(cover, 0), w, h),
     strokes: strong,
   };
 }
@@ -170,8 +165,7 @@ export function analysisAt(
       const a = Math.min(0.9, model.alpha * s);
       for (let k = 0; k < 3; k++) background[k]![i] = (pixels[k]![i]! - a * model.colour[k]!) / (1 - a);
     }
-  const regionMask = new Uint8Array(w * h);
-  for (let i = 0; i < regionMask.length; i++) regionMask[i] = coverage[i]! > 0 ? 1 : 0;
+  const regionMask = maskAbove(coverage, 0);
   return {
     box,
     width: w,
@@ -200,7 +194,6 @@ export function shifted(t: MarkTemplate, fx: number, fy: number): MarkTemplate {
   const tx = -fx - ix;
   const ty = -fy - iy;
   const coverage = new Float32Array(w * h);
-  const on = new Uint8Array(w * h);
   let strokes = 0;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
@@ -209,10 +202,9 @@ export function shifted(t: MarkTemplate, fx: number, fy: number): MarkTemplate {
         ty * ((1 - tx) * at(x + ix, y + iy + 1) + tx * at(x + ix + 1, y + iy + 1));
       const i = y * w + x;
       coverage[i] = v;
-      on[i] = v > 0 ? 1 : 0;
       if (v > 0.5) strokes++;
     }
-  return { ...t, coverage, support: supportOf(on, w, h), strokes };
+  return { ...t, coverage, support: supportOf(maskAbove(coverage, 0), w, h), strokes };
 }
 
 function supportOf(on: Uint8Array, w: number, h: number): Int32Array {
@@ -241,29 +233,21 @@ export function confirmedTemplate(
 ): MarkTemplate {
   const { width: w, height: h } = t;
   const n = w * h;
-  const on = new Uint8Array(n);
-  for (let i = 0; i < n; i++) on[i] = t.coverage[i]! > 0 ? 1 : 0;
-  const rim = dilate(on, w, h, 1);
+  const rim = dilate(maskAbove(t.coverage, 0), w, h, 1);
   const votes = new Uint16Array(n);
   const seen = new Uint16Array(n);
   let voters = 0;
   for (const c of copies) {
     if (voters >= MAX_CONFIRMING) break;
     if ((c.dx === 0 && c.dy === 0) || c.agreement < CONFIRMING_AGREEMENT) continue;
-    // The part of the copy inside the image, in template coordinates [u0, u1) × [v0, v1).
-    const u0 = Math.max(0, -(t.x0 + c.dx));
-    const v0 = Math.max(0, -(t.y0 + c.dy));
-    const u1 = Math.min(w, image.width - (t.x0 + c.dx));
-    const v1 = Math.min(h, image.height - (t.y0 + c.dy));
-    const cw = u1 - u0;
-    const ch = v1 - v0;
+    // The part of the copy inside the image; (u0, v0) is its corner in template coordinates.
+    const box = placedBox(image, t, c.dx, c.dy);
+    const cw = box.x1 - box.x0;
+    const ch = box.y1 - box.y0;
     if (cw < w / 2 || ch < h / 2) continue;
-    const m = cropPlanes(image, {
-      x0: t.x0 + c.dx + u0,
-      y0: t.y0 + c.dy + v0,
-      x1: t.x0 + c.dx + u1,
-      y1: t.y0 + c.dy + v1,
-    });
+    const u0 = box.x0 - (t.x0 + c.dx);
+    const v0 = box.y0 - (t.y0 + c.dy);
+    const m = cropPlanes(image, box);
     const part = new Uint8Array(cw * ch);
     for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) part[y * cw + x] = rim[(y + v0) * w + x + u0]!;
     const s = coverage(m, fillUnder(m, part, cw, ch, RIM_PX), model, part, 1);
@@ -294,13 +278,11 @@ export function confirmedTemplate(
   }
   const near = dilate(core, w, h, RIM_PX);
   const cover = new Float32Array(n);
-  const kept = new Uint8Array(n);
   let strokes = 0;
   for (let i = 0; i < n; i++) {
     if (!(core[i] || (near[i] && t.coverage[i]! <= 0.5))) continue;
     cover[i] = t.coverage[i]!;
-    kept[i] = cover[i]! > 0 ? 1 : 0;
     if (cover[i]! > 0.5) strokes++;
   }
-  return { ...t, coverage: cover, support: supportOf(kept, w, h), strokes };
+  return { ...t, coverage: cover, support: supportOf(maskAbove(cover, 0), w, h), strokes };
 }

@@ -8,6 +8,13 @@ import { boxSum } from '../box-sum.js';
 
 export type { Box, Component } from '../connected-components.js';
 
+/** 1 where a value is above `level`: the strokes of a coverage map (level 0.5), or every pixel it touches (0). */
+export function maskAbove(values: ArrayLike<number>, level: number): Uint8Array {
+  const mask = new Uint8Array(values.length);
+  for (let i = 0; i < mask.length; i++) mask[i] = values[i]! > level ? 1 : 0;
+  return mask;
+}
+
 /** Binary dilation by a square of radius r (separable running count). */
 export function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   if (r <= 0) return mask.slice();

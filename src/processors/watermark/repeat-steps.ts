@@ -7,7 +7,7 @@
  * few pixels further on). Tilings are not exactly periodic (copies are pasted at rounded, sometimes staggered
  * places), so the steps are only where to look: each copy is then placed on its own (`locate-copies.ts`).
  */
-import type { RegionAnalysis } from './analyse-region.js';
+import { type RegionAnalysis, strokeCentre } from './analyse-region.js';
 
 export type Step = readonly [number, number];
 
@@ -41,20 +41,6 @@ export function strokeMap(found: readonly RegionAnalysis[], width: number, heigh
       for (let x = 0; x < a.width; x++)
         if (a.coverage[y * a.width + x]! > 0.5) map[(y + a.box.y0) * width + x + a.box.x0] = 1;
   return map;
-}
-
-function centre(a: RegionAnalysis): Step | null {
-  let sx = 0;
-  let sy = 0;
-  let n = 0;
-  for (let y = 0; y < a.height; y++)
-    for (let x = 0; x < a.width; x++)
-      if (a.coverage[y * a.width + x]! > 0.5) {
-        sx += x;
-        sy += y;
-        n++;
-      }
-  return n ? [a.box.x0 + sx / n, a.box.y0 + sy / n] : null;
 }
 
 /** Share of the sampled stroke pixels that land on a stroke after the step (of those landing inside the image). */
@@ -94,7 +80,7 @@ export function repeatSteps(
   const stride = Math.max(1, Math.floor(all.length / SAMPLE_PIXELS));
   const sample = Int32Array.from(all.filter((_, k) => k % stride === 0));
 
-  const centres = found.map(centre).filter((c): c is Step => c !== null);
+  const centres = found.map(strokeCentre).filter((c): c is [number, number] => c !== null);
   const votes: { d: [number, number]; n: number }[] = [];
   for (const p of centres)
     for (const q of centres) {

@@ -21,7 +21,7 @@ import {
   onPlainGround,
   templateOf,
 } from './mark-template.js';
-import { dilate } from './raster.js';
+import { dilate, maskAbove } from './raster.js';
 import { repeatSteps, strokeMap } from './repeat-steps.js';
 
 /** A copy is restored when it adds this share of the template's strokes to what was found. */
@@ -66,9 +66,7 @@ export function tiledCopies(
     if (!analysis || analysis.strokePixels < MIN_NEW_STROKES * confirmed.strokes) continue;
     if (!plain) {
       const { box, width: w, height: h, coverage } = analysis;
-      const mine = new Uint8Array(w * h);
-      for (let i = 0; i < mine.length; i++) mine[i] = coverage[i]! > 0 ? 1 : 0;
-      const grown = dilate(mine, w, h, FOUND_RIM_PX);
+      const grown = dilate(maskAbove(coverage, 0), w, h, FOUND_RIM_PX);
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++) if (grown[y * w + x]) owned[(y + box.y0) * W + x + box.x0] = 1;
     }
