@@ -10,7 +10,9 @@
  * Pure and synchronous: no models, no I/O; the processor hands in the maps.
  */
 
+import { inFocusPart } from './focus/in-focus-subject.js';
 import { fadeGhosts, fillUnsureHoles, fuseOpinions, selectSubject } from './mask-refine.js';
+import { downsampleRgb } from './matting/downsample.js';
 import { boxMean, type FloatMap, resizeBilinear } from './matting/float-map.js';
 import {
   applyGuidedInto,
@@ -39,6 +41,8 @@ export interface AlphaResult {
   readonly regions: number;
   readonly keptRegions: number;
   readonly filledHoles: number;
+  /** Share of the selected subject dropped as a blurred scene object joined to it (0: none). */
+  readonly outOfFocusShare: number;
   /** Milliseconds per step, wall clock. */
   readonly timings: { select: number; refine: number };
   /** Milliseconds of CPU per step (process-wide: what the step costs on a shared machine). */
@@ -64,6 +68,13 @@ export const TUNING = {
   holeEitherMean: 0.4,
   /** Faint alpha farther than this (map px) from the solid subject is faded out (0: off). */
   ghostRadius: 32,
+  /**
+   * Drop the out-of-focus part of the selection when a blurred scene object is joined to a sharp product
+   * (focus/in-focus-subject.ts).
+   */
+  focusSplit: true,
+  /** The focus split works at most at this many px on the long side (edge blur is measured in its px). */
+  focusSide: 1600,
   /** Dilation (map px) of the kept regions before masking, so their soft rims survive. */
   keepDilation: 3,
   /** Guided filter fitted at about this many px on the long side (768 scores as 1024 at 56% of the cost) … */
@@ -119,6 +130,9 @@ export function computeAlpha(
   const near = boxMean(keepFloat, mw, mh, T.keepDilation);
   const mask = new Float32Array(p.length);
   for (let i = 0; i < p.length; i++) mask[i] = near[i]! > 0 ? p[i]! : 0;
+  const outOfFocus = T.focusSplit
+    ? dropOutOfFocus(mask, mw, mh, pixels, width, height, channels, T.focusSide)
+    : 0;
   const inside = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) inside[i] = mask[i]! >= 0.5 ? 1 : 0;
   let either = mask;
@@ -150,9 +164,45 @@ export function computeAlpha(
     regions: selection.regions,
     keptRegions: selection.kept,
     filledHoles,
+    outOfFocusShare: outOfFocus,
     timings: { select, refine },
     cpuTimings: { select: selectCpu, refine: refineCpu },
   };
+}
+
+/**
+ * Zeroes the selection's out-of-focus part in `mask` (model resolution), in place; returns the share of the
+ * selection dropped. The split is decided on the photo at up to focusSide px, where edge blur is measured.
+ */
+function dropOutOfFocus(
+  mask: Float32Array,
+  mw: number,
+  mh: number,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  side: number,
+): number {
+  const scale = Math.min(1, side / Math.max(width, height));
+  const fw = Math.max(1, Math.round(width * scale));
+  const fh = Math.max(1, Math.round(height * scale));
+  const rgb = downsampleRgb(pixels, width, height, channels, fw, fh, {
+    left: 0,
+    top: 0,
+    width: fw,
+    height: fh,
+  });
+  const region = new Uint8Array(fw * fh);
+  const big = resizeBilinear({ data: mask, width: mw, height: mh }, fw, fh).data;
+  for (let i = 0; i < region.length; i++) region[i] = big[i]! >= 0.5 ? 1 : 0;
+  const part = inFocusPart(rgb, region, fw, fh);
+  if (!part) return 0;
+  const keep = new Float32Array(fw * fh);
+  for (let i = 0; i < keep.length; i++) keep[i] = part.keep[i]! || !region[i] ? 1 : 0;
+  const small = resizeBilinear({ data: keep, width: fw, height: fh }, mw, mh).data;
+  for (let i = 0; i < mask.length; i++) if (small[i]! < 0.5) mask[i] = 0;
+  return part.droppedShare;
 }
 
 /** Step 2 and 3: full-resolution alpha from the model-resolution mask. */
@@ -206,7 +256,7 @@ function refineEdges(
   const window = bandWindow(band, gw, gh, 2 * radius + 2);
   if (!window) return alpha;
   const guide = guideFromPixels(
-    downsample(pixels, width, height, channels, gw, gh, window),
+    downsampleRgb(pixels, width, height, channels, gw, gh, window),
     window.width,
     window.height,
     3,
@@ -266,54 +316,6 @@ function cropMap(data: Float32Array, width: number, w: Window): Float32Array {
   for (let y = 0; y < w.height; y++) {
     const from = (y + w.top) * width + w.left;
     out.set(data.subarray(from, from + w.width), y * w.width);
-  }
-  return out;
-}
-
-/**
- * Box-averaged downsampling of interleaved 8-bit pixels to RGB (first three channels) at tw×th, only the
- * target pixels inside `w` (the result is w.width × w.height).
- */
-function downsample(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-  channels: number,
-  tw: number,
-  th: number,
-  w: Window,
-): Uint8Array {
-  const out = new Uint8Array(w.width * w.height * 3);
-  const sx = width / tw;
-  const sy = height / th;
-  for (let y = 0; y < w.height; y++) {
-    const ty = y + w.top;
-    const y0 = Math.floor(ty * sy);
-    const y1 = Math.max(y0 + 1, Math.floor((ty + 1) * sy));
-    for (let x = 0; x < w.width; x++) {
-      const tx = x + w.left;
-      const x0 = Math.floor(tx * sx);
-      const x1 = Math.max(x0 + 1, Math.floor((tx + 1) * sx));
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let yy = y0; yy < y1; yy++) {
-        for (
-          let j = (yy * width + x0) * channels, end = (yy * width + x1) * channels;
-          j < end;
-          j += channels
-        ) {
-          r += pixels[j]!;
-          g += pixels[j + 1]!;
-          b += pixels[j + 2]!;
-        }
-      }
-      const n = (y1 - y0) * (x1 - x0);
-      const o = (y * w.width + x) * 3;
-      out[o] = Math.round(r / n);
-      out[o + 1] = Math.round(g / n);
-      out[o + 2] = Math.round(b / n);
-    }
   }
   return out;
 }

@@ -7,7 +7,8 @@
  * | -------------- | ---------------------------------------------------------------------------------- |
  * | `prepare`      | the picture squashed to each model's input square (transparent input on white)     |
  * | `infer_*`      | one pass per model (models/salient-model.ts reads sizes and normalisation from the spec) |
- * | `select`       | fuse, choose the subject's regions, fill holes the models are unsure of (mask-refine) |
+ * | `select`       | fuse, choose the subject's regions, fill holes the models are unsure of (mask-refine), |
+ * |                | drop a blurred scene object the models joined to the sharp product (focus/)        |
  * | `refine`       | full-resolution alpha: guided filter in the edge band, or the seed's trimap        |
  * | `decontaminate`| foreground colour where alpha is partial (matting/foreground.ts)                   |
  * | `compose`      | RGBA (or the mask alone), cropped to the subject if asked                          |
@@ -145,7 +146,12 @@ export const removeBackground = defineProcessor({
       let alpha: Float32Array;
       let used = 'input_alpha';
       let studio: ReturnType<typeof isStudioShot> | null = null;
-      let found: { regions: number; keptRegions: number; filledHoles: number } | null = null;
+      let found: {
+        regions: number;
+        keptRegions: number;
+        filledHoles: number;
+        outOfFocusShare: number;
+      } | null = null;
       if (given) {
         // Already a cut-out (a transparent PNG): its own alpha is the answer, no model second-guesses it.
         alpha = given;
@@ -202,7 +208,12 @@ export const removeBackground = defineProcessor({
         mask_coverage: round(out.coverage),
         subject_bbox: out.bbox,
         ...(found
-          ? { regions_found: found.regions, regions_kept: found.keptRegions, holes_filled: found.filledHoles }
+          ? {
+              regions_found: found.regions,
+              regions_kept: found.keptRegions,
+              holes_filled: found.filledHoles,
+              out_of_focus_dropped: round(found.outOfFocusShare),
+            }
           : {}),
         alpha_matting: params.alpha_matting,
         mask_only: params.mask_only,
