@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { psnrWhere } from '../../bench/watermark/metrics.js';
 import { diffusionFill } from '../../bench/watermark/naive.js';
 import type { RawImage } from '../../src/processors/types.js';
-import { analyseRegion } from '../../src/processors/watermark/analyse-region.js';
+import { analyseRegion, localStrokes } from '../../src/processors/watermark/analyse-region.js';
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
 import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
 import { fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
@@ -82,6 +82,60 @@ describe('analyseRegion + unblendInto', () => {
     const restored = { ...marked, data: out };
     expect(psnrOn(marked, clean, mask)).toBeLessThan(20);
     expect(psnrOn(restored, clean, mask)).toBeGreaterThan(35);
+  });
+});
+
+describe('localStrokes', () => {
+  it('finds strokes the first measurement missed, from the blend and the unmarked ring around them', () => {
+    // A grey product with soft shading, grey text-like bars of a known blend across it. The analysis finds
+    // the bars; then the bars over the right half are forgotten, as when the wide median took the product's
+    // shading for the mark there. localStrokes must bring them back, and nothing between them.
+    const clean = paint(400, 200, (x, y) => [
+      170 + Math.round((40 * x) / 400),
+      180 + Math.round((20 * y) / 200),
+      185,
+      255,
+    ]);
+    const marked: RawImage = { ...clean, data: Buffer.from(clean.data) };
+    const bars = new Uint8Array(400 * 200);
+    for (let y = 60; y < 150; y++)
+      for (let x = 20; x < 380; x++) {
+        if ((x - 20) % 30 >= 12) continue;
+        const i = y * 400 + x;
+        bars[i] = 1;
+        for (let k = 0; k < 3; k++)
+          marked.data[i * 4 + k] = Math.round(0.36 * 120 + 0.64 * clean.data[i * 4 + k]!);
+      }
+    const textHeight = 90;
+    const region = {
+      box: { x0: 10, y0: 50, x1: 390, y1: 160 },
+      mask: new Uint8Array(380 * 110).fill(1),
+      textHeight,
+    };
+    const full = analyseRegion(marked, region)!;
+    const forgotten = full.coverage.slice();
+    for (let y = 0; y < full.height; y++)
+      for (let x = 0; x < full.width; x++) if (x + full.box.x0 >= 200) forgotten[y * full.width + x] = 0;
+    const partial = { ...full, coverage: forgotten, strokePixels: 0 };
+    const again = localStrokes(partial, textHeight)!;
+    expect(again).not.toBeNull();
+    let strokes = 0;
+    let found = 0;
+    let between = 0;
+    let wrong = 0;
+    for (let y = 64; y < 146; y++)
+      for (let x = 204; x < 376; x++) {
+        const covered = again.coverage[(y - again.box.y0) * again.width + (x - again.box.x0)]! > 0.5;
+        if (bars[y * 400 + x]) {
+          strokes++;
+          if (covered) found++;
+        } else {
+          between++;
+          if (covered) wrong++;
+        }
+      }
+    expect(found / strokes).toBeGreaterThan(0.8);
+    expect(wrong / between).toBeLessThan(0.05);
   });
 });
 

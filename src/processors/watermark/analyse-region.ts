@@ -137,7 +137,9 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
   };
   // Strokes from the first background, then the background again from the pixels around the strokes, twice.
   // With a given blend one pass settles the strokes; a fitted one needs two (the fit moves with the strokes).
-  return given ? refine(first, false) : refine(refine(first, true), true);
+  const settled = given ? refine(first, false) : refine(refine(first, true), true);
+  const more = localStrokes(settled, region.textHeight);
+  return more ? refine(more, false) : settled;
 }
 
 /**
@@ -305,4 +307,81 @@ export function strokeCentre(a: RegionAnalysis): [number, number] | null {
       n++;
     }
   return n > 0 ? [sx / n, sy / n] : null;
+}
+
+/** Inner radius of localStrokes' ring, px, below which it is not tried (text under about 40 px). */
+const MIN_RING_PX = 5;
+
+/**
+ * Strokes the wide median missed (over a product, the median takes the product's shading for the mark's):
+ * with the blend known, a pixel is a stroke where it differs from the unmarked pixels of a ring around it by
+ * what the blend predicts over that ring's colour.
+ */
+export function localStrokes(a: RegionAnalysis, textHeight: number): RegionAnalysis | null {
+  const { width: w, height: h, pixels: m, model } = a;
+  const rIn = Math.round(0.12 * textHeight);
+  // Below a few pixels the ring lies in the strokes' own anti-aliased rim and the test says nothing.
+  if (rIn < MIN_RING_PX) return null;
+  const rOut = 2 * rIn;
+  const w1 = w + 1;
+  const free = new Float64Array(w1 * (h + 1));
+  const sums = [0, 1, 2].map(() => new Float64Array(w1 * (h + 1)));
+  for (let y = 0; y < h; y++) {
+    let rowFree = 0;
+    const rows = [0, 0, 0];
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (a.coverage[i] === 0) {
+        rowFree++;
+        for (let k = 0; k < 3; k++) rows[k]! += m[k]![i]!;
+      }
+      const j = (y + 1) * w1 + x + 1;
+      free[j] = free[j - w1]! + rowFree;
+      for (let k = 0; k < 3; k++) sums[k]![j] = sums[k]![j - w1]! + rows[k]!;
+    }
+  }
+  const area = (t: Float64Array, r: number, x: number, y: number) => {
+    const x0 = Math.max(0, x - r);
+    const y0 = Math.max(0, y - r);
+    const x1 = Math.min(w, x + r + 1);
+    const y1 = Math.min(h, y + r + 1);
+    return t[y1 * w1 + x1]! - t[y0 * w1 + x1]! - t[y1 * w1 + x0]! + t[y0 * w1 + x0]!;
+  };
+  const raw = new Float32Array(w * h);
+  let added = 0;
+  const ring = [0, 0, 0];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!a.regionMask[i] || a.coverage[i]! > 0) continue;
+      const n = area(free, rOut, x, y) - area(free, rIn, x, y);
+      if (n < 8) continue;
+      let e2 = 0;
+      let dot = 0;
+      let miss = 0;
+      for (let k = 0; k < 3; k++) {
+        ring[k] = (area(sums[k]!, rOut, x, y) - area(sums[k]!, rIn, x, y)) / n;
+        const e = model.alpha * (model.colour[k]! - ring[k]!);
+        const d = m[k]![i]! - ring[k]!;
+        e2 += e * e;
+        dot += d * e;
+        miss += (d - e) * (d - e);
+      }
+      if (e2 < 3 * (4 * NOISE_LEVELS) ** 2) continue;
+      const share = dot / e2;
+      if (share < 0.6 || share > 1.4 || miss > 0.25 * e2) continue;
+      raw[i] = 1;
+      added++;
+    }
+  }
+  if (added === 0) return null;
+  const shaped = shapeCoverage(raw, w, h, Math.max(a.minStroke, Math.round(rIn / 2)));
+  const merged = a.coverage.slice();
+  let strokes = 0;
+  for (let i = 0; i < merged.length; i++) {
+    if (shaped[i]! > merged[i]!) merged[i] = shaped[i]!;
+    if (merged[i]! > 0.5) strokes++;
+  }
+  if (strokes <= a.strokePixels) return null;
+  return { ...a, coverage: merged, strokePixels: strokes };
 }
