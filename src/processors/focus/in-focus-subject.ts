@@ -5,9 +5,9 @@
  *
  * The region is cut into superpixels; each votes by the blur of the edges strictly inside it (edge-blur.ts),
  * superpixels with no say take the side of their most similar-coloured decided neighbour, and the blurred
- * side is dropped only if the evidence is physical: its own outline against the rest of the photo is blurred
- * too, while the kept part's outline is sharp. Smooth shading on a rendered product (blurred "edges" inside a
- * sharp outline) is thus left alone.
+ * side is dropped only if the evidence is physical: its own outline against the rest of the photo is far
+ * more blurred than the kept part's, and the kept part's is sharp. Smooth shading on a rendered product
+ * (blurred "edges" inside a sharp outline) is thus left alone.
  *
  * Not handled: a product shot with a shallow depth of field whose far part is soft, outline included (a
  * shoe's heel behind a sharp toe), would lose that part. None of the photos we have is such a shot, so no
@@ -43,8 +43,13 @@ export const FOCUS = {
   minPieceVote: 0.1,
   /** Half-width (px) of the band along the region's outline whose edges are the outline's. */
   outlineBand: 3,
-  /** The dropped part's outline must be this many times more blurred than sharp, the kept part's the reverse. */
+  /** The kept part's outline must be this many times more often sharp than blurred … */
   outlineLead: 2,
+  /**
+   * … and the dropped part's outline blurred in a share of its edges this much larger than the kept part's (a
+   * white hull against water reads sharp in places; the scene object is still far softer than the product).
+   */
+  outlineBlurLead: 0.25,
 } as const;
 
 export interface InFocusPart {
@@ -354,8 +359,8 @@ class MinQueue {
 }
 
 /**
- * The split is trusted only if the photo's edges along the region's outline agree with it: blurred where
- * the dropped part meets the rest of the photo, sharp where the kept part does.
+ * The split is trusted only if the photo's edges along the region's outline agree with it: sharp where the
+ * kept part meets the rest of the photo, and far more often blurred where the dropped part does.
  */
 function outlinesAgree(
   region: Uint8Array,
@@ -380,11 +385,11 @@ function outlinesAgree(
     } else if (sharp) droppedSharp++;
     else droppedBlurred++;
   }
+  if (droppedBlurred === 0 || keptSharp === 0 || keptSharp < FOCUS.outlineLead * keptBlurred) return false;
+  const blurredShare = (blurred: number, sharp: number) => blurred / (blurred + sharp);
   return (
-    droppedBlurred >= FOCUS.outlineLead * droppedSharp &&
-    droppedBlurred > 0 &&
-    keptSharp >= FOCUS.outlineLead * keptBlurred &&
-    keptSharp > 0
+    blurredShare(droppedBlurred, droppedSharp) >=
+    blurredShare(keptBlurred, keptSharp) + FOCUS.outlineBlurLead
   );
 }
 
