@@ -388,8 +388,7 @@ function outlinesAgree(
   if (droppedBlurred === 0 || keptSharp === 0 || keptSharp < FOCUS.outlineLead * keptBlurred) return false;
   const blurredShare = (blurred: number, sharp: number) => blurred / (blurred + sharp);
   return (
-    blurredShare(droppedBlurred, droppedSharp) >=
-    blurredShare(keptBlurred, keptSharp) + FOCUS.outlineBlurLead
+    blurredShare(droppedBlurred, droppedSharp) >= blurredShare(keptBlurred, keptSharp) + FOCUS.outlineBlurLead
   );
 }
 
