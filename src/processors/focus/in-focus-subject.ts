@@ -16,7 +16,9 @@
  */
 import { type Box, labelComponents } from '../connected-components.js';
 import { downsampleRgb } from '../matting/downsample.js';
+import { dilate, erode } from '../watermark/raster.js';
 import { edgeBlur } from './edge-blur.js';
+import { MinQueue } from './min-queue.js';
 import { type Superpixels, slic } from './superpixels.js';
 
 export const FOCUS = {
@@ -312,52 +314,6 @@ function growDecisions(
   }
 }
 
-/** A binary min-heap of (priority, node, from) entries. */
-class MinQueue {
-  private readonly keys: number[] = [];
-  private readonly entries: Array<{ node: number; from: number }> = [];
-
-  push(key: number, node: number, from: number): void {
-    let i = this.keys.length;
-    this.keys.push(key);
-    this.entries.push({ node, from });
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.keys[parent]! <= key) break;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  pop(): { node: number; from: number } | undefined {
-    if (this.keys.length === 0) return undefined;
-    const top = this.entries[0]!;
-    const lastKey = this.keys.pop()!;
-    const lastEntry = this.entries.pop()!;
-    if (this.keys.length > 0) {
-      this.keys[0] = lastKey;
-      this.entries[0] = lastEntry;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < this.keys.length && this.keys[l]! < this.keys[m]!) m = l;
-        if (r < this.keys.length && this.keys[r]! < this.keys[m]!) m = r;
-        if (m === i) break;
-        this.swap(i, m);
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  private swap(a: number, b: number): void {
-    [this.keys[a], this.keys[b]] = [this.keys[b]!, this.keys[a]!];
-    [this.entries[a], this.entries[b]] = [this.entries[b]!, this.entries[a]!];
-  }
-}
-
 /**
  * The split is trusted only if the photo's edges along the region's outline agree with it: sharp where the
  * kept part meets the rest of the photo, and far more often blurred where the dropped part does.
@@ -370,14 +326,16 @@ function outlinesAgree(
   height: number,
 ): boolean {
   const r = FOCUS.outlineBand;
-  const outline = band(region, width, height, r);
-  const nearKept = grown(keep, width, height, r);
+  // The band along the region's outline: near it, inside or out.
+  const outer = dilate(region, width, height, r);
+  const inner = erode(region, width, height, r);
+  const nearKept = dilate(keep, width, height, r);
   let droppedSharp = 0;
   let droppedBlurred = 0;
   let keptSharp = 0;
   let keptBlurred = 0;
   for (let i = 0; i < region.length; i++) {
-    if (!outline[i] || kind[i] === 0) continue;
+    if (!outer[i] || inner[i] || kind[i] === 0) continue;
     const sharp = kind[i] === 1;
     if (nearKept[i]) {
       if (sharp) keptSharp++;
@@ -390,45 +348,4 @@ function outlinesAgree(
   return (
     blurredShare(droppedBlurred, droppedSharp) >= blurredShare(keptBlurred, keptSharp) + FOCUS.outlineBlurLead
   );
-}
-
-/** 1 within r px (square) of a set pixel. */
-function grown(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
-  return nearCount(mask, width, height, r, (n) => n > 0);
-}
-
-/** 1 within r px (square) of both a set and an unset pixel: the band along the mask's outline. */
-function band(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
-  return nearCount(mask, width, height, r, (n, area) => n > 0 && n < area);
-}
-
-/** Applies `test(set pixels in the clipped window, window area)` around each pixel, with summed areas. */
-function nearCount(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  r: number,
-  test: (count: number, area: number) => boolean,
-): Uint8Array {
-  const w1 = width + 1;
-  const sat = new Int32Array(w1 * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let row = 0;
-    for (let x = 0; x < width; x++) {
-      row += mask[y * width + x]!;
-      sat[(y + 1) * w1 + x + 1] = sat[y * w1 + x + 1]! + row;
-    }
-  }
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - r);
-    const y1 = Math.min(height, y + r + 1);
-    for (let x = 0; x < width; x++) {
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(width, x + r + 1);
-      const count = sat[y1 * w1 + x1]! - sat[y0 * w1 + x1]! - sat[y1 * w1 + x0]! + sat[y0 * w1 + x0]!;
-      out[y * width + x] = test(count, (y1 - y0) * (x1 - x0)) ? 1 : 0;
-    }
-  }
-  return out;
 }
