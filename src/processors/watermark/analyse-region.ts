@@ -11,6 +11,7 @@ import {
   medianBackground,
   type Planes,
   shapeCoverage,
+  UnmarkedSums,
 } from './estimate-alpha.js';
 import { type Box, dilate, erode, maskAbove } from './raster.js';
 
@@ -323,46 +324,27 @@ export function localStrokes(a: RegionAnalysis, textHeight: number): RegionAnaly
   // Below a few pixels the ring lies in the strokes' own anti-aliased rim and the test says nothing.
   if (rIn < MIN_RING_PX) return null;
   const rOut = 2 * rIn;
-  const w1 = w + 1;
-  const free = new Float64Array(w1 * (h + 1));
-  const sums = [0, 1, 2].map(() => new Float64Array(w1 * (h + 1)));
-  for (let y = 0; y < h; y++) {
-    let rowFree = 0;
-    const rows = [0, 0, 0];
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (a.coverage[i] === 0) {
-        rowFree++;
-        for (let k = 0; k < 3; k++) rows[k]! += m[k]![i]!;
-      }
-      const j = (y + 1) * w1 + x + 1;
-      free[j] = free[j - w1]! + rowFree;
-      for (let k = 0; k < 3; k++) sums[k]![j] = sums[k]![j - w1]! + rows[k]!;
-    }
-  }
-  const area = (t: Float64Array, r: number, x: number, y: number) => {
-    const x0 = Math.max(0, x - r);
-    const y0 = Math.max(0, y - r);
-    const x1 = Math.min(w, x + r + 1);
-    const y1 = Math.min(h, y + r + 1);
-    return t[y1 * w1 + x1]! - t[y0 * w1 + x1]! - t[y1 * w1 + x0]! + t[y0 * w1 + x0]!;
-  };
+  const free = new UnmarkedSums(m, maskAbove(a.coverage, 0), w, h);
+  // The square of radius r around (x, y), clipped to the crop: [x0, y0, x1, y1).
+  const square = (x: number, y: number, r: number) =>
+    [Math.max(0, x - r), Math.max(0, y - r), Math.min(w, x + r + 1), Math.min(h, y + r + 1)] as const;
   const raw = new Float32Array(w * h);
   let added = 0;
-  const ring = [0, 0, 0];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!a.regionMask[i] || a.coverage[i]! > 0) continue;
-      const n = area(free, rOut, x, y) - area(free, rIn, x, y);
+      const outer = square(x, y, rOut);
+      const inner = square(x, y, rIn);
+      const n = free.count(...outer) - free.count(...inner);
       if (n < 8) continue;
       let e2 = 0;
       let dot = 0;
       let miss = 0;
       for (let k = 0; k < 3; k++) {
-        ring[k] = (area(sums[k]!, rOut, x, y) - area(sums[k]!, rIn, x, y)) / n;
-        const e = model.alpha * (model.colour[k]! - ring[k]!);
-        const d = m[k]![i]! - ring[k]!;
+        const around = (free.sum(k, ...outer) - free.sum(k, ...inner)) / n;
+        const e = model.alpha * (model.colour[k]! - around);
+        const d = m[k]![i]! - around;
         e2 += e * e;
         dot += d * e;
         miss += (d - e) * (d - e);

@@ -442,34 +442,7 @@ function anyKept(kept: Uint8Array, width: number, height: number, x: number, y: 
  */
 export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: number, r: number): Planes {
   const out = m.map((p) => p.slice()) as Planes;
-  const [m0, m1, m2] = m;
-  const w1 = width + 1;
-  const free = new Float64Array(w1 * (height + 1));
-  const s0 = new Float64Array(w1 * (height + 1));
-  const s1 = new Float64Array(w1 * (height + 1));
-  const s2 = new Float64Array(w1 * (height + 1));
-  for (let y = 0; y < height; y++) {
-    let rowFree = 0;
-    let r0 = 0;
-    let r1 = 0;
-    let r2 = 0;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const j = (y + 1) * w1 + x + 1;
-      if (!marked[i]) {
-        rowFree++;
-        r0 += m0[i]!;
-        r1 += m1[i]!;
-        r2 += m2[i]!;
-      }
-      free[j] = free[j - w1]! + rowFree;
-      s0[j] = s0[j - w1]! + r0;
-      s1[j] = s1[j - w1]! + r1;
-      s2[j] = s2[j - w1]! + r2;
-    }
-  }
-  const area = (t: Float64Array, x0: number, y0: number, x1: number, y1: number) =>
-    t[y1 * w1 + x1]! - t[y0 * w1 + x1]! - t[y1 * w1 + x0]! + t[y0 * w1 + x0]!;
+  const free = new UnmarkedSums(m, marked, width, height);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -479,13 +452,70 @@ export function fillUnder(m: Planes, marked: Uint8Array, width: number, height: 
         const y0 = Math.max(0, y - radius);
         const x1 = Math.min(width, x + radius + 1);
         const y1 = Math.min(height, y + radius + 1);
-        const n = area(free, x0, y0, x1, y1);
+        const n = free.count(x0, y0, x1, y1);
         if (n < 1) continue;
-        out[0][i] = area(s0, x0, y0, x1, y1) / n;
-        out[1][i] = area(s1, x0, y0, x1, y1) / n;
-        out[2][i] = area(s2, x0, y0, x1, y1) / n;
+        out[0][i] = free.sum(0, x0, y0, x1, y1) / n;
+        out[1][i] = free.sum(1, x0, y0, x1, y1) / n;
+        out[2][i] = free.sum(2, x0, y0, x1, y1) / n;
         break;
       }
     }
   return out;
+}
+
+/**
+ * Summed-area tables of the pixels `marked` leaves free: how many there are in any box and what their
+ * channels add up to, each in O(1). The background under strokes is measured from these.
+ */
+export class UnmarkedSums {
+  private readonly w1: number;
+  private readonly free: Float64Array;
+  private readonly sums: readonly Float64Array[];
+
+  constructor(m: Planes, marked: Uint8Array, width: number, height: number) {
+    const [m0, m1, m2] = m;
+    const w1 = width + 1;
+    const free = new Float64Array(w1 * (height + 1));
+    const s0 = new Float64Array(w1 * (height + 1));
+    const s1 = new Float64Array(w1 * (height + 1));
+    const s2 = new Float64Array(w1 * (height + 1));
+    for (let y = 0; y < height; y++) {
+      let rowFree = 0;
+      let r0 = 0;
+      let r1 = 0;
+      let r2 = 0;
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const j = (y + 1) * w1 + x + 1;
+        if (!marked[i]) {
+          rowFree++;
+          r0 += m0[i]!;
+          r1 += m1[i]!;
+          r2 += m2[i]!;
+        }
+        free[j] = free[j - w1]! + rowFree;
+        s0[j] = s0[j - w1]! + r0;
+        s1[j] = s1[j - w1]! + r1;
+        s2[j] = s2[j - w1]! + r2;
+      }
+    }
+    this.w1 = w1;
+    this.free = free;
+    this.sums = [s0, s1, s2];
+  }
+
+  /** Free pixels in the half-open box [x0, x1) × [y0, y1). */
+  count(x0: number, y0: number, x1: number, y1: number): number {
+    return this.area(this.free, x0, y0, x1, y1);
+  }
+
+  /** Sum of channel `k` over the free pixels of the box. */
+  sum(k: number, x0: number, y0: number, x1: number, y1: number): number {
+    return this.area(this.sums[k]!, x0, y0, x1, y1);
+  }
+
+  private area(t: Float64Array, x0: number, y0: number, x1: number, y1: number): number {
+    const w1 = this.w1;
+    return t[y1 * w1 + x1]! - t[y0 * w1 + x1]! - t[y1 * w1 + x0]! + t[y0 * w1 + x0]!;
+  }
 }
