@@ -68,3 +68,30 @@ export function labelComponents(width: number, height: number, inside: (i: numbe
   }
   return { labels, count: components.length, components };
 }
+
+/** Bounding box of the nonzero pixels of a raster, grown by `pad` and clipped to it; null if there are none. */
+export function nonzeroBox(
+  values: ArrayLike<number>,
+  width: number,
+  height: number,
+  pad: number,
+): Box | null {
+  let [x0, y0, x1, y1] = [width, height, 0, 0];
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (values[row + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+    }
+  }
+  if (x1 === 0) return null;
+  return {
+    x0: Math.max(0, x0 - pad),
+    y0: Math.max(0, y0 - pad),
+    x1: Math.min(width, x1 + pad),
+    y1: Math.min(height, y1 + pad),
+  };
+}

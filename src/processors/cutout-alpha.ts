@@ -10,6 +10,7 @@
  * Pure and synchronous: no models, no I/O; the processor hands in the maps.
  */
 
+import { nonzeroBox } from './connected-components.js';
 import { inFocusPart } from './focus/in-focus-subject.js';
 import { fadeGhosts, fillUnsureHoles, fuseOpinions, selectSubject } from './mask-refine.js';
 import { downsampleRgb } from './matting/downsample.js';
@@ -289,26 +290,8 @@ function clearBackdrop(alpha: Float32Array, pixels: Uint8Array, channels: number
 
 /** Bounding box of the nonzero pixels of `band`, grown by `pad` and clipped to the map; null if none. */
 function bandWindow(band: Float32Array, width: number, height: number, pad: number): Window | null {
-  let [l, t, r, b] = [width, height, -1, -1];
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (band[row + x] === 0) continue;
-      if (x < l) l = x;
-      if (x > r) r = x;
-      if (y < t) t = y;
-      if (y > b) b = y;
-    }
-  }
-  if (r < 0) return null;
-  const left = Math.max(0, l - pad);
-  const top = Math.max(0, t - pad);
-  return {
-    left,
-    top,
-    width: Math.min(width, r + pad + 1) - left,
-    height: Math.min(height, b + pad + 1) - top,
-  };
+  const box = nonzeroBox(band, width, height, pad);
+  return box ? { left: box.x0, top: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0 } : null;
 }
 
 function cropMap(data: Float32Array, width: number, w: Window): Float32Array {

@@ -14,7 +14,7 @@
  * guard against it is tuned yet; an occluding-edge test along the cut (tried) also rejected the T-shirt over
  * the statues, whose outline there is dark on dark.
  */
-import { type Box, labelComponents } from '../connected-components.js';
+import { labelComponents, nonzeroBox } from '../connected-components.js';
 import { downsampleRgb } from '../matting/downsample.js';
 import { dilate, erode } from '../watermark/raster.js';
 import { edgeBlur } from './edge-blur.js';
@@ -72,7 +72,7 @@ export function inFocusPart(
   height: number,
 ): InFocusPart | null {
   // Everything is decided around the region only, with a superpixel's worth of its surroundings.
-  const box = grownBox(region, width, height, FOCUS.superpixelStep);
+  const box = nonzeroBox(region, width, height, FOCUS.superpixelStep);
   if (!box) return null;
   const cw = box.x1 - box.x0;
   const ch = box.y1 - box.y0;
@@ -89,27 +89,6 @@ export function inFocusPart(
   for (let y = 0; y < ch; y++)
     keep.set(part.keep.subarray(y * cw, (y + 1) * cw), (y + box.y0) * width + box.x0);
   return { keep, droppedShare: part.droppedShare };
-}
-
-/** The region's bounding box grown by `margin` px and clipped to the picture; null for an empty region. */
-function grownBox(region: Uint8Array, width: number, height: number, margin: number): Box | null {
-  let [x0, y0, x1, y1] = [width, height, 0, 0];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!region[y * width + x]) continue;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      if (y >= y1) y1 = y + 1;
-    }
-  }
-  if (x1 === 0) return null;
-  return {
-    x0: Math.max(0, x0 - margin),
-    y0: Math.max(0, y0 - margin),
-    x1: Math.min(width, x1 + margin),
-    y1: Math.min(height, y1 + margin),
-  };
 }
 
 function splitRegion(rgb: Uint8Array, region: Uint8Array, width: number, height: number): InFocusPart | null {
