@@ -56,6 +56,7 @@ import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
+import { restoreLineScreens } from './watermark/line-screen.js';
 import { maskAbove } from './watermark/raster.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
@@ -112,10 +113,21 @@ export const removeWatermark = defineProcessor({
   name: 'remove_watermark',
   version: `1+${ppOcrV4Det.version}`,
   params: removeWatermarkParams,
-  async run(image, params, context) {
+  async run(input, params, context) {
     context.signal?.throwIfAborted();
     if (!context.models)
       throw new MediaStudioError('MS_MODEL_INVALID', 'remove_watermark needs the text detector model');
+    // A line-screen logo is restored first, from the photo between its lines: what follows looks for the
+    // marks left on the restored image.
+    const { screens, restored: image } = restoreLineScreens(input);
+    const screenRegions: JsonValue[] = screens.map((s) => ({
+      bbox: [s.box.x0, s.box.y0, s.box.x1 - s.box.x0, s.box.y1 - s.box.y0],
+      kind: 'line_screen',
+      confidence: round(s.periodicity),
+      reason: `lines every ${s.period} px (${s.lines}), restored from the photo between them`,
+      pixels: s.pixels,
+    }));
+    const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
     const sensitivity = params.detection_sensitivity;
     const map = await textProbability(image, context.models);
     context.signal?.throwIfAborted();
@@ -159,7 +171,12 @@ export const removeWatermark = defineProcessor({
     if (found.length === 0 && stamps.length === 0) {
       return {
         image,
-        metadata: { ...metadataBase, watermark_detected: false, regions: [], share_of_image: 0 },
+        metadata: {
+          ...metadataBase,
+          watermark_detected: screens.length > 0,
+          regions: screenRegions,
+          share_of_image: round(screenPixels / (image.width * image.height), 5),
+        },
       };
     }
 
@@ -303,7 +320,7 @@ export const removeWatermark = defineProcessor({
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
     let holeBox = { x0: image.width, y0: image.height, x1: 0, y1: 0 };
-    let covered = 0;
+    let covered = screenPixels;
     for (const { analysis: a } of found) {
       const opaque = unblendInto(out, image, a, MAX_UNBLEND_ALPHA);
       for (let y = 0; y < a.height; y++)
@@ -330,14 +347,16 @@ export const removeWatermark = defineProcessor({
           })
         : 0;
     const result: RawImage = { data: out, width: image.width, height: image.height, channels: 4 };
-    const regionsMeta: JsonValue[] = found.map(({ analysis: a, verdict, kind: own }) => ({
-      bbox: [a.box.x0, a.box.y0, a.box.x1 - a.box.x0, a.box.y1 - a.box.y0],
-      kind: own ?? kind,
-      confidence: round(verdict.confidence),
-      reason: verdict.reason,
-      opacity: round(a.model.alpha),
-      colour: a.model.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
-    }));
+    const regionsMeta: JsonValue[] = screenRegions.concat(
+      found.map(({ analysis: a, verdict, kind: own }) => ({
+        bbox: [a.box.x0, a.box.y0, a.box.x1 - a.box.x0, a.box.y1 - a.box.y0],
+        kind: own ?? kind,
+        confidence: round(verdict.confidence),
+        reason: verdict.reason,
+        opacity: round(a.model.alpha),
+        colour: a.model.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
+      })),
+    );
     return {
       image: result,
       metadata: {
