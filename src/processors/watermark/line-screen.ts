@@ -59,7 +59,7 @@ const PERIODS = [2, 3, 4, 5, 6] as const;
 /** Autocorrelation at the period at least, and at lag 1 at most (a line's neighbours are its opposite). */
 const MIN_PERIODICITY = 0.75;
 const MAX_NEIGHBOUR_CORRELATION = -0.2;
-/** A pixel is on a line when it stands out by more than this (luminance levels) from the envelope. */
+/** A pixel is on a line when it stands out by more than this (luminance levels) from its neighbours across. */
 const ON_LINE = 6;
 /** Pixels either side along a line over which its stand-out is averaged. */
 const ALONG = 2;
