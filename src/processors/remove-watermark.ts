@@ -2,6 +2,8 @@
  * `remove_watermark`: finds supplier watermarks (semi-transparent names, URLs, "SAMPLE" stamps, alone, in a
  * corner or tiled) and restores the photo under them, leaving the product's own print alone.
  *
+ * 0. **Line screens** first (`watermark/line-screen.ts`): a stamp laid on as thin lines every few pixels is
+ *    found by its period and restored from the photo between its lines; the steps below run on the result.
  * 1. **Find** text with PP-OCRv4's detector (`watermark/detect-text.ts`): candidate regions, print included;
  *    with `find_logos`, also white or black stamp logos in the pixels (`detect-overlay.ts`, `find-stamps.ts`).
  * 2. **Measure** each region as an alpha blend `marked = α·colour + (1−α)·original` (`estimate-alpha.ts`,
