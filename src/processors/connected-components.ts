@@ -12,6 +12,11 @@ export interface Box {
   readonly y1: number;
 }
 
+/** Whether two boxes overlap, or come within `gap` pixels of each other. */
+export function boxesOverlap(p: Box, q: Box, gap = 0): boolean {
+  return p.x0 - gap < q.x1 && q.x0 < p.x1 + gap && p.y0 - gap < q.y1 && q.y0 < p.y1 + gap;
+}
+
 export interface Component {
   readonly area: number;
   readonly box: Box;

@@ -8,7 +8,7 @@
  * blend fits it near opaque (MAX_PRODUCT_OVERLAY_ALPHA).
  */
 
-import type { Box } from '../connected-components.js';
+import { type Box, boxesOverlap } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import {
   analyseRegion,
@@ -55,7 +55,7 @@ export function findStamps(
   const candidates = overlayCandidates(image);
   const g = Math.round(GROW_SHARE * Math.min(image.width, image.height));
   for (const { region, colour, sharp } of candidates) {
-    if (!sharp || [...taken, ...stamps.map((s) => s.region.box)].some((b) => overlaps(b, region.box, 0)))
+    if (!sharp || [...taken, ...stamps.map((s) => s.region.box)].some((b) => boxesOverlap(b, region.box)))
       continue;
     const analysis = analyseRegion(image, region);
     if (!analysis) continue;
@@ -83,7 +83,7 @@ export function findStamps(
         if (
           other.colour !== colour ||
           parts.includes(other.region) ||
-          !overlaps(box, other.region.box, g) ||
+          !boxesOverlap(box, other.region.box, g) ||
           !explainedBy(image, other.region, analysis)
         )
           continue;
@@ -110,8 +110,6 @@ function explainedBy(image: RawImage, part: Region, stamp: RegionAnalysis): bool
   return fit !== null && fit.explained >= MERGE_EXPLAINED;
 }
 
-const overlaps = (p: Box, q: Box, g: number) =>
-  p.x0 - g < q.x1 && q.x0 < p.x1 + g && p.y0 - g < q.y1 && q.y0 < p.y1 + g;
 const union = (p: Box, q: Box): Box => ({
   x0: Math.min(p.x0, q.x0),
   y0: Math.min(p.y0, q.y0),

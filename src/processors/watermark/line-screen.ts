@@ -21,7 +21,7 @@
  * laid over the whole stamp.
  */
 
-import { type Box, labelComponents } from '../connected-components.js';
+import { type Box, boxesOverlap, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 
 export interface LineScreen {
@@ -80,7 +80,7 @@ export function restoreLineScreens(image: RawImage): { screens: LineScreen[]; re
       const screen = measured(luma, image.width, candidate, axis);
       if (!screen) continue;
       // Between the lines of a light screen the photo reads as dark lines: the strongest screen claims its box.
-      if (found.some((f) => f.sign !== screen.sign && overlaps(f.box, candidate.box))) continue;
+      if (found.some((f) => f.sign !== screen.sign && boxesOverlap(f.box, candidate.box))) continue;
       const pixels = restore(image, luma, out, candidate.box, axis, screen);
       found.push({ box: candidate.box, lines, ...screen, pixels });
     }
@@ -351,8 +351,4 @@ function restore(
     restored++;
   }
   return restored;
-}
-
-function overlaps(a: Box, b: Box): boolean {
-  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 }
