@@ -26,6 +26,7 @@
 import { z } from 'zod';
 import { MediaStudioError } from '../errors.js';
 import { ppOcrV4Det } from '../models/ppocr-det.js';
+import type { Box } from './connected-components.js';
 import { defineProcessor, type JsonValue, type RawImage } from './types.js';
 import {
   analyseRegion,
@@ -123,7 +124,7 @@ export const removeWatermark = defineProcessor({
     // marks left on the restored image.
     const { screens, restored: image } = restoreLineScreens(input);
     const screenRegions: JsonValue[] = screens.map((s) => ({
-      bbox: [s.box.x0, s.box.y0, s.box.x1 - s.box.x0, s.box.y1 - s.box.y0],
+      bbox: bboxOf(s.box),
       kind: 'line_screen',
       confidence: round(s.periodicity),
       reason: `lines every ${s.period} px (${s.lines}), restored from the photo between them`,
@@ -351,7 +352,7 @@ export const removeWatermark = defineProcessor({
     const result: RawImage = { data: out, width: image.width, height: image.height, channels: 4 };
     const regionsMeta: JsonValue[] = screenRegions.concat(
       found.map(({ analysis: a, verdict, kind: own }) => ({
-        bbox: [a.box.x0, a.box.y0, a.box.x1 - a.box.x0, a.box.y1 - a.box.y0],
+        bbox: bboxOf(a.box),
         kind: own ?? kind,
         confidence: round(verdict.confidence),
         reason: verdict.reason,
@@ -447,3 +448,8 @@ function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): n
 }
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
+
+/** A box as the metadata's [x, y, width, height]. */
+function bboxOf(box: Box): number[] {
+  return [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0];
+}

@@ -76,16 +76,17 @@ export function restoreLineScreens(image: RawImage): { screens: LineScreen[]; re
     const axis = axisOf(lines, image.width, image.height);
     for (const candidate of candidates(stats, image.width, image.height, lines)) {
       luma ??= luminance(image);
-      out ??= Buffer.from(image.data);
       const screen = measured(luma, image.width, candidate, axis);
       if (!screen) continue;
       // Between the lines of a light screen the photo reads as dark lines: the strongest screen claims its box.
       if (found.some((f) => f.sign !== screen.sign && boxesOverlap(f.box, candidate.box))) continue;
+      // The copy is made for the first screen found, not for candidates a photo's own edges raise.
+      out ??= Buffer.from(image.data);
       const pixels = restore(image, luma, out, candidate.box, axis, screen);
       found.push({ box: candidate.box, lines, ...screen, pixels });
     }
   }
-  return { screens: found, restored: out && found.length > 0 ? { ...image, data: out } : image };
+  return { screens: found, restored: out ? { ...image, data: out } : image };
 }
 
 /** Steps of the index: `across` between pixels across the lines, with the extent in that direction. */
@@ -171,14 +172,13 @@ function blockStats(image: RawImage): BlockStats {
       absCubeC[b] = absCubeC[b]! + ac * ac * ac;
     }
   }
-  const stats: BlockStats = {
+  return {
     bw,
     bh,
     abs: { rows: absR, columns: absC },
     cube: { rows: cubeR, columns: cubeC },
     absCube: { rows: absCubeR, columns: absCubeC },
   };
-  return stats;
 }
 
 /** Connected areas of blocks whose windows look like a screen: strong, one-sided, across the lines only. */
