@@ -9,9 +9,10 @@
  * masks/<stem>.png with DARK on the mark, optional clean/<stem>.png; a mask is derived from clean where only
  * that exists). Per image and mean (bench/watermark/metrics.ts): inside the mark grown by 3 px,
  * PSNR(out, clean) − PSNR(in, clean) (target mean ≥ +10 dB); outside the marks and on controls, PSNR(out, in)
- * (target ≥ 40 dB everywhere). With --out, outputs are written as <name>.ours.png and <name>.naive.png to look at.
+ * (target ≥ 40 dB everywhere). With --out, outputs are written as <name>.ours.png and <name>.naive.png to look
+ * at, and our metadata (regions found, opacity and colour fitted, inpainted pixels) as <name>.ours.json.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -142,7 +143,13 @@ async function main(): Promise<void> {
       naive = scoreRemoval(input, n, clean, mask);
       if (flags.out) await writePng(path.join(flags.out, `${c.name}.naive.png`), n);
     }
-    if (flags.out) await writePng(path.join(flags.out, `${c.name}.ours.png`), result.image);
+    if (flags.out) {
+      await writePng(path.join(flags.out, `${c.name}.ours.png`), result.image);
+      writeFileSync(
+        path.join(flags.out, `${c.name}.ours.json`),
+        `${JSON.stringify(result.metadata, null, 1)}\n`,
+      );
+    }
     const found = Array.isArray(result.metadata.regions) ? result.metadata.regions.length : 0;
     rows.push({ c, ours, naive, meta: result.metadata, ms });
     console.log(
