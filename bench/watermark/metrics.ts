@@ -29,6 +29,10 @@ export function psnrWhere(a: RawImage, b: RawImage, select: (i: number) => boole
   return Math.min(IDENTICAL_DB, 10 * Math.log10((255 * 255 * n) / sum));
 }
 
+/** PSNR over the pixels where `mask` is 1. */
+export const psnrOn = (a: RawImage, b: RawImage, mask: Uint8Array): number =>
+  psnrWhere(a, b, (i) => mask[i] === 1);
+
 /** The mask grown by a disc of `radius` pixels. */
 export function growMask(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   const out = new Uint8Array(mask.length);

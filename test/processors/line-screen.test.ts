@@ -4,7 +4,7 @@
  * lines, and nothing found on the clean photo or on a symmetric fine stripe texture.
  */
 import { describe, expect, it } from 'vitest';
-import { psnrWhere } from '../../bench/watermark/metrics.js';
+import { psnrOn } from '../../bench/watermark/metrics.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { restoreLineScreens } from '../../src/processors/watermark/line-screen.js';
 import { datasetFile } from '../helpers/datasets.js';
@@ -36,8 +36,6 @@ function screened(
     }
   return { image: { ...photo, data }, mask };
 }
-
-const psnrOn = (a: RawImage, b: RawImage, mask: Uint8Array) => psnrWhere(a, b, (i) => mask[i] === 1);
 
 describe('restoreLineScreens', () => {
   it.each([

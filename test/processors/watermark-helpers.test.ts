@@ -5,7 +5,7 @@
  * very different sizes stay apart.
  */
 import { describe, expect, it } from 'vitest';
-import { psnrWhere } from '../../bench/watermark/metrics.js';
+import { psnrOn } from '../../bench/watermark/metrics.js';
 import { diffusionFill } from '../../bench/watermark/naive.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { analyseRegion, localStrokes } from '../../src/processors/watermark/analyse-region.js';
@@ -39,9 +39,6 @@ function blendBars(
     }
   return mask;
 }
-
-/** PSNR over the pixels of `mask` (99 when they are equal). */
-const psnrOn = (a: RawImage, b: RawImage, mask: Uint8Array) => psnrWhere(a, b, (i) => mask[i] === 1);
 
 describe('fitBlend', () => {
   it('recovers opacity and colour from pixels over a changing background', () => {

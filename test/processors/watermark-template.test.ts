@@ -5,7 +5,7 @@
  * "product", which no background estimate explains, are found with the template and restored with it.
  */
 import { describe, expect, it } from 'vitest';
-import { psnrWhere } from '../../bench/watermark/metrics.js';
+import { psnrOn } from '../../bench/watermark/metrics.js';
 import type { RawImage } from '../../src/processors/types.js';
 import { analyseRegion, type RegionAnalysis } from '../../src/processors/watermark/analyse-region.js';
 import type { BlendModel } from '../../src/processors/watermark/estimate-alpha.js';
@@ -86,9 +86,6 @@ function foundOnPlainGround(marked: RawImage): RegionAnalysis[] {
     })
     .filter((a): a is RegionAnalysis => a !== null);
 }
-
-/** PSNR over the pixels of `mask` (99 when they are equal). */
-const psnrOn = (a: RawImage, b: RawImage, mask: Uint8Array) => psnrWhere(a, b, (i) => mask[i] === 1);
 
 describe('tiled mark template', () => {
   const { clean, marked, mark } = scene();
