@@ -82,7 +82,7 @@ export function restoreLineScreens(image: RawImage): { screens: LineScreen[]; re
       if (found.some((f) => f.sign !== screen.sign && boxesOverlap(f.box, candidate.box))) continue;
       // The copy is made for the first screen found, not for candidates a photo's own edges raise.
       out ??= Buffer.from(image.data);
-      const pixels = restore(image, luma, out, candidate.box, axis, screen);
+      const pixels = restore(image, luma, out, candidate.box, lines, screen);
       found.push({ box: candidate.box, lines, ...screen, pixels });
     }
   }
@@ -281,10 +281,11 @@ function restore(
   luma: Float32Array,
   out: Buffer,
   box: Box,
-  axis: Axis,
+  lines: LineScreen['lines'],
   screen: Pick<LineScreen, 'sign' | 'period'>,
 ): number {
   const { width } = image;
+  const axis = axisOf(lines, width, image.height);
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
   // How far each pixel stands out, in the mark's direction, from its two neighbours across the lines.
@@ -294,14 +295,15 @@ function restore(
       const i = (y + box.y0) * width + x + box.x0;
       standOut[y * w + x] = screen.sign * across(luma, i, axis);
     }
+  // The same steps within the box, across the lines and along them.
+  const inBox = axisOf(lines, w, h);
+  const alongBox = axisOf(lines === 'rows' ? 'columns' : 'rows', w, h);
+  const local = inBox.across;
+  const along = alongBox.across;
+  const [acrossPos, acrossSpan] = [inBox.position, inBox.extent];
+  const [alongPos, alongSpan] = [alongBox.position, alongBox.extent];
   // A line stands out all along it; texture beside a line stands out here and there. The mean along the line
   // keeps the one and averages out the other.
-  const local = axis.across === 1 ? 1 : w;
-  const along = axis.across === 1 ? w : 1;
-  const [acrossPos, acrossSpan] =
-    axis.across === 1 ? [(k: number) => k % w, w] : [(k: number) => Math.floor(k / w), h];
-  const [alongPos, alongSpan] =
-    axis.across === 1 ? [(k: number) => Math.floor(k / w), h] : [(k: number) => k % w, w];
   const lineMean = new Float32Array(w * h);
   for (let k = 0; k < lineMean.length; k++) {
     const q = alongPos(k);
