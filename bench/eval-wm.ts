@@ -2,7 +2,7 @@
  * Scores `remove_watermark` on a folder of marked images, beside the naive pipeline (PP-OCRv4 mask dilated,
  * diffusion fill; bench/watermark/naive.ts):
  *
- *   npm run eval:wm -- DIR [--out OUT_DIR] [--params JSON] [--no-naive]
+ *   npm run eval:wm -- DIR [--out OUT_DIR] [--params JSON] [--no-naive] [--match REGEX]
  *
  * DIR is either a synthetic set (MANIFEST.csv `file,base,kind`; watermarked/<file>.jpg, clean/<file>.png,
  * masks/<file>.png with 255 on the mark; kind `none` = a control) or the real set (images/<stem>.*, optional
@@ -31,6 +31,8 @@ const { values: flags, positionals } = parseArgs({
     out: { type: 'string' },
     params: { type: 'string', default: '{}' },
     'no-naive': { type: 'boolean', default: false },
+    /** Only the images whose name matches, to look at a few closely. */
+    match: { type: 'string' },
   },
 });
 const dir = path.resolve(positionals[0] ?? '../shared/datasets/synthetic-watermarks');
@@ -119,7 +121,8 @@ const fmt = (v: number | null) =>
   v === null ? '     –' : v >= IDENTICAL_DB ? '   ∞  ' : v.toFixed(2).padStart(6);
 
 async function main(): Promise<void> {
-  const cases = listCases(dir);
+  const only = flags.match ? new RegExp(flags.match) : null;
+  const cases = listCases(dir).filter((c) => !only || only.test(c.name));
   const models = createModelProvider(loadConfig());
   const params = parseParams(removeWatermark, JSON.parse(flags.params));
   if (flags.out) mkdirSync(flags.out, { recursive: true });
