@@ -12,6 +12,14 @@ export interface Box {
   readonly y1: number;
 }
 
+/** The smallest box holding both. */
+export const unionBox = (p: Box, q: Box): Box => ({
+  x0: Math.min(p.x0, q.x0),
+  y0: Math.min(p.y0, q.y0),
+  x1: Math.max(p.x1, q.x1),
+  y1: Math.max(p.y1, q.y1),
+});
+
 /** Whether two boxes overlap, or come within `gap` pixels of each other. */
 export function boxesOverlap(p: Box, q: Box, gap = 0): boolean {
   return p.x0 - gap < q.x1 && q.x0 < p.x1 + gap && p.y0 - gap < q.y1 && q.y0 < p.y1 + gap;

@@ -49,10 +49,12 @@ describe('remove_watermark', () => {
     ['magento_mb01-blue-0_tiled', 'a tiled "PROOF ONLY" over a navy bag and its straps', 8.5],
     ['magento_lt01_center', 'a URL across a DVD cover whose own title and text stay', 6],
     ['bottles_1_solid_3_center', 'a grey name across two bottles with their own print', 5],
+    // 4.1 dB before the part of the icon beyond the search box was searched for and the icon's solid strokes
+    // gave its blend (the thin letters' JPEG-smeared green is weaker and greyer than the mark's).
     [
       'magento_mb03-black-0_logo',
       'a green stamp: its name found as text, its bottle icon by the same blend',
-      3,
+      12,
     ],
   ])('restores under %s (%s) and leaves the rest alone', async (name, _what, minGain) => {
     const input = await decode(datasetFile(SET, 'watermarked', `${name}.jpg`));

@@ -8,7 +8,7 @@
  * blend fits it near opaque (MAX_PRODUCT_OVERLAY_ALPHA).
  */
 
-import { type Box, boxesOverlap } from '../connected-components.js';
+import { type Box, boxesOverlap, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import {
   analyseRegion,
@@ -87,7 +87,7 @@ export function findStamps(
           !explainedBy(image, other.region, analysis)
         )
           continue;
-        box = union(box, other.region.box);
+        box = unionBox(box, other.region.box);
         parts.push(other.region);
         grew = true;
       }
@@ -109,13 +109,6 @@ function explainedBy(image: RawImage, part: Region, stamp: RegionAnalysis): bool
   const fit = explainWith(image, part, stamp.model);
   return fit !== null && fit.explained >= MERGE_EXPLAINED;
 }
-
-const union = (p: Box, q: Box): Box => ({
-  x0: Math.min(p.x0, q.x0),
-  y0: Math.min(p.y0, q.y0),
-  x1: Math.max(p.x1, q.x1),
-  y1: Math.max(p.y1, q.y1),
-});
 
 /** Share of the image's short side the box of an accepted stamp is grown by (its strokes beyond the candidate). */
 const GROW_SHARE = 0.03;
