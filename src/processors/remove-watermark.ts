@@ -61,6 +61,7 @@ import { findStamps } from './watermark/find-stamps.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
 import { maskAbove } from './watermark/raster.js';
+import { withStackedCopies } from './watermark/stacked-copies.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 
@@ -275,6 +276,8 @@ export const removeWatermark = defineProcessor({
       templateCopies = tiledWith.copies.length;
     }
     const kind = found.length >= 3 ? 'tiled' : 'text';
+    // A tiled mark's copies may overlap: there two layers of it are removed (stacked-copies.ts).
+    if (kind === 'tiled') found = found.map((f) => ({ ...f, analysis: withStackedCopies(f.analysis) }));
     // A single coloured mark: the parts of it that are no text (a stamp's icon beside the name) share its blend.
     let extended = 0;
     let alongLine = 0;

@@ -11,8 +11,9 @@ import type { RawImage } from '../../src/processors/types.js';
 import { analyseRegion, localStrokes } from '../../src/processors/watermark/analyse-region.js';
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
 import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
-import { fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
+import { type BlendModel, fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
 import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
+import { withStackedCopies } from '../../src/processors/watermark/stacked-copies.js';
 import { unblendInto } from '../../src/processors/watermark/unblend.js';
 import { paint } from '../helpers/synthetic-images.js';
 
@@ -79,6 +80,51 @@ describe('analyseRegion + unblendInto', () => {
     const restored = { ...marked, data: out };
     expect(psnrOn(marked, clean, mask)).toBeLessThan(20);
     expect(psnrOn(restored, clean, mask)).toBeGreaterThan(35);
+  });
+});
+
+describe('withStackedCopies', () => {
+  const white: BlendModel = {
+    alpha: 0.3,
+    colour: [255, 255, 255],
+    residual: 0,
+    backgroundSpread: 0,
+    support: 0,
+    explained: 1,
+  };
+  const region = {
+    box: { x0: 20, y0: 30, x1: 220, y1: 90 },
+    mask: new Uint8Array(200 * 60).fill(1),
+    textHeight: 40,
+  };
+
+  it('removes both layers where two copies of a mark overlap, and only one elsewhere', () => {
+    const clean = background(240, 120);
+    const marked: RawImage = { ...clean, data: Buffer.from(clean.data) };
+    const once = blendBars(marked, 0.3, [255, 255, 255], [30, 40, 210, 80]);
+    // The next copy's start laid over the end of this one: the same bars blended a second time.
+    const twice = blendBars(marked, 0.3, [255, 255, 255], [142, 40, 210, 80]);
+    const single = once.map((v, i) => v & (twice[i]! ^ 1));
+    const analysis = analyseRegion(marked, region, white)!;
+    const restore = (a: typeof analysis) => {
+      const out = Buffer.from(marked.data);
+      unblendInto(out, marked, a, 0.88);
+      return { ...marked, data: out };
+    };
+    const capped = restore(analysis);
+    const stacked = restore(withStackedCopies(analysis));
+    // Capped at one layer, the overlap keeps a whole copy's worth of mark.
+    expect(psnrOn(capped, clean, twice)).toBeLessThan(25);
+    expect(psnrOn(stacked, clean, twice)).toBeGreaterThan(35);
+    expect(psnrOn(stacked, clean, single)).toBeCloseTo(psnrOn(capped, clean, single), 5);
+  });
+
+  it('returns an analysis without overlapping copies as it was', () => {
+    const clean = background(240, 120);
+    const marked: RawImage = { ...clean, data: Buffer.from(clean.data) };
+    blendBars(marked, 0.3, [255, 255, 255], [30, 40, 210, 80]);
+    const analysis = analyseRegion(marked, region, white)!;
+    expect(withStackedCopies(analysis)).toBe(analysis);
   });
 });
 
