@@ -329,11 +329,15 @@ export const removeWatermark = defineProcessor({
     let covered = screenPixels;
     for (const { analysis: a } of found) {
       const opaque = unblendInto(out, image, a, MAX_UNBLEND_ALPHA);
+      // A mark opaque enough to be inpainted is inpainted whole: its rim, un-blended through 1/(1 − α·s) with a
+      // coverage measured over texture, comes out as dark or light fringes (tshirt_photo_16: 6.4 dB restored
+      // so, 10.2 inpainted whole).
+      const whole = opaque.includes(1);
       for (let y = 0; y < a.height; y++)
         for (let x = 0; x < a.width; x++) {
           const i = y * a.width + x;
           if (a.coverage[i]! > 0) covered++;
-          if (!opaque[i]) continue;
+          if (!(whole ? a.coverage[i]! > 0 : opaque[i])) continue;
           const gx = x + a.box.x0;
           const gy = y + a.box.y0;
           hole[gy * image.width + gx] = 1;

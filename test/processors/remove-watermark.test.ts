@@ -44,6 +44,8 @@ describe('remove_watermark', () => {
   it.each([
     // name, what it guards, least in-mark gain (dB)
     ['magento_ug04-bk-0_corner', 'a grey name in the corner of a studio shot', 15],
+    // 6.4 dB before a mark opaque enough to inpaint was inpainted whole rather than its rim un-blended.
+    ['tshirt_photo_16_corner', 'a near-opaque white name over a stone wall, inpainted', 8.5],
     // Tiled: 11.4 and 7.8 dB before the copies over the product were found with the mark's template.
     ['magento_ug06-lb-0_tiled', 'a tiled diagonal name over product and background', 16],
     ['magento_mb01-blue-0_tiled', 'a tiled "PROOF ONLY" over a navy bag and its straps', 8.5],
