@@ -58,6 +58,7 @@ import { coverage } from './watermark/estimate-alpha.js';
 import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
+import { grownStrokes } from './watermark/grow-strokes.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
 import { maskAbove } from './watermark/raster.js';
@@ -320,6 +321,9 @@ export const removeWatermark = defineProcessor({
       }
     }
 
+    // A single mark's letters continue from plain ground into the product (grow-strokes.ts).
+    if (kind === 'text')
+      found = found.map((f) => ({ ...f, analysis: grownStrokes(f.analysis) ?? f.analysis }));
     for (const s of stamps)
       found.push({ analysis: s.analysis, verdict: s.verdict, region: -1, kind: 'logo' });
 

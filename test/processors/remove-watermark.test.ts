@@ -52,7 +52,8 @@ describe('remove_watermark', () => {
     // 8.7 dB before two layers were removed where one line's end overlaps the next one's start.
     ['tshirt_solid_18_tiled', 'a tiled URL whose copies overlap, over a dark T-shirt', 10.5],
     ['magento_lt01_center', 'a URL across a DVD cover whose own title and text stay', 6],
-    ['bottles_1_solid_3_center', 'a grey name across two bottles with their own print', 5],
+    // 10.0 dB before the letters were grown from where they were measured along the bottles (grow-strokes.ts).
+    ['bottles_1_solid_3_center', 'a grey name across two bottles with their own print', 10.5],
     // 4.1 dB before the part of the icon beyond the search box was searched for and the icon's solid strokes
     // gave its blend (the thin letters' JPEG-smeared green is weaker and greyer than the mark's).
     [

@@ -8,10 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { psnrOn } from '../../bench/watermark/metrics.js';
 import { diffusionFill } from '../../bench/watermark/naive.js';
 import type { RawImage } from '../../src/processors/types.js';
-import { analyseRegion, localStrokes } from '../../src/processors/watermark/analyse-region.js';
+import {
+  analyseRegion,
+  localStrokes,
+  type RegionAnalysis,
+} from '../../src/processors/watermark/analyse-region.js';
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
 import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
 import { type BlendModel, fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
+import { grownStrokes } from '../../src/processors/watermark/grow-strokes.js';
 import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
 import { withStackedCopies } from '../../src/processors/watermark/stacked-copies.js';
 import { unblendInto } from '../../src/processors/watermark/unblend.js';
@@ -125,6 +130,66 @@ describe('withStackedCopies', () => {
     blendBars(marked, 0.3, [255, 255, 255], [30, 40, 210, 80]);
     const analysis = analyseRegion(marked, region, white)!;
     expect(withStackedCopies(analysis)).toBe(analysis);
+  });
+});
+
+describe('grownStrokes', () => {
+  it('continues a letter measured on part of a smoothly shaded product along it, and not beyond its edges', () => {
+    // A shaded grey product under a grey bar at α 0.35; the median measured the bar's first part only.
+    const w = 160;
+    const h = 60;
+    const grey = (x: number, y: number) => 205 + 0.2 * x + 0.2 * y;
+    const bar = (x: number, y: number) => y >= 20 && y < 40 && x >= 10 && x < 150;
+    const plane = () => new Float32Array(w * h);
+    const pixels: Planes = [plane(), plane(), plane()];
+    const background: Planes = [plane(), plane(), plane()];
+    const coverage = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const g = grey(x, y);
+        for (let k = 0; k < 3; k++) {
+          pixels[k]![i] = Math.round(bar(x, y) ? 0.35 * 128 + 0.65 * g : g);
+          // Further on, the median took the bar for the surface.
+          background[k]![i] = x < 50 ? g : pixels[k]![i]!;
+        }
+        if (bar(x, y) && x < 50) coverage[i] = 1;
+      }
+    const analysis: RegionAnalysis = {
+      box: { x0: 0, y0: 0, x1: w, y1: h },
+      width: w,
+      height: h,
+      pixels,
+      background,
+      median: background,
+      model: {
+        alpha: 0.35,
+        colour: [128, 128, 128],
+        residual: 0,
+        backgroundSpread: 0,
+        support: 0,
+        explained: 1,
+      },
+      coverage,
+      strokePixels: 0,
+      regionMask: new Uint8Array(w * h).fill(1),
+      minStroke: 2,
+    };
+    const grown = grownStrokes(analysis)!;
+    let onBar = 0;
+    let barPixels = 0;
+    let offBar = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 50; x < w; x++) {
+        const covered = grown.coverage[y * w + x]! > 0;
+        if (bar(x, y)) {
+          barPixels++;
+          if (covered) onBar++;
+        } else if (covered) offBar++;
+      }
+    // All but the bar's outermost rows, which are its edge and read as texture to the growth.
+    expect(onBar / barPixels).toBeGreaterThan(0.85);
+    expect(offBar).toBe(0);
   });
 });
 
