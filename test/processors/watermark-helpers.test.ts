@@ -181,15 +181,16 @@ describe('grownStrokes', () => {
     let offBar = 0;
     for (let y = 0; y < h; y++)
       for (let x = 50; x < w; x++) {
-        const covered = grown.coverage[y * w + x]! > 0;
+        const s = grown.coverage[y * w + x]!;
         if (bar(x, y)) {
           barPixels++;
-          if (covered) onBar++;
-        } else if (covered) offBar++;
+          if (s > 0.5) onBar++;
+        } else offBar = Math.max(offBar, s);
       }
-    // All but the bar's outermost rows, which are its edge and read as texture to the growth.
-    expect(onBar / barPixels).toBeGreaterThan(0.85);
-    expect(offBar).toBe(0);
+    // The whole bar: the growth takes its inside, the rim measured around it its edge rows.
+    expect(onBar / barPixels).toBeGreaterThan(0.95);
+    // Beside it, at most what the product's shading reads as (the rim measures every pixel next to the bar).
+    expect(offBar).toBeLessThan(0.1);
   });
 });
 

@@ -7,6 +7,7 @@
  * (half of it or more). The letter's level follows the product's shading and edges (steps the blend does not
  * make) but not the letter's anti-aliased rim (part of the blend's step). Growth stays on smooth ground, where
  * such a step is the mark's edge and not texture, inside the region, and on pixels a blend could have made.
+ * The rim the growth stops at is then measured against the background the letter's level implies.
  */
 import type { RegionAnalysis } from './analyse-region.js';
 
@@ -16,6 +17,8 @@ const EDGE_SHARE = 0.5;
 const MIN_EFFECT = 16;
 /** A step below this share of the blend's (in energy) moves the letter's level with the product's shading. */
 const SHADING_SHARE = 0.01;
+/** Rings of anti-aliased rim measured around the grown letters, pixels (as `shapeCoverage` keeps around strokes). */
+const RIM_PX = 2;
 /** Share of the blend's step below which a step is not towards the unmarked side (no rim). */
 const RIM_SHARE = 0.1;
 /** Local gradient (levels per pixel) at most, as a share of the blend's step: smooth ground only. */
@@ -97,7 +100,66 @@ export function grownStrokes(a: RegionAnalysis): RegionAnalysis | null {
       coverage[i] = 1;
       strokePixels++;
     }
+  let ring: Uint8Array = Uint8Array.from(grown, (g) => (g === 1 ? 1 : 0));
+  const taken = Uint8Array.from(grown, (g) => (g ? 1 : 0));
+  for (let r = 0; r < RIM_PX; r++) ring = rimAround(a, ring, taken, level, coverage);
   return { ...a, coverage, strokePixels };
+}
+
+/**
+ * One ring of the grown letters' anti-aliased rim, which the growth leaves (a rim is part of the blend's
+ * step): each pixel beside the previous ring (`from`) is measured against the background its neighbour's level
+ * implies, `B = (level − α·c) / (1 − α)`, by projecting its deviation on `α·(c − B)`, and keeps the larger of
+ * that and what it had. Returns the ring (its pixels inherit the neighbour's level and are `taken`).
+ */
+function rimAround(
+  a: RegionAnalysis,
+  from: Uint8Array,
+  taken: Uint8Array,
+  level: Float32Array,
+  coverage: Float32Array,
+): Uint8Array {
+  const { width: w, height: h, pixels: m, model } = a;
+  const { alpha, colour } = model;
+  const ring = new Uint8Array(from.length);
+  const background = [0, 0, 0];
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const r = y * w + x;
+      if (taken[r] || coverage[r]! >= 1) continue;
+      let p = -1;
+      for (const [dx, dy] of NEIGHBOURS) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx >= 0 && ny >= 0 && nx < w && ny < h && from[ny * w + nx]) p = ny * w + nx;
+      }
+      if (p < 0) continue;
+      let dot = 0;
+      let e2 = 0;
+      for (let k = 0; k < 3; k++) {
+        background[k] = (level[3 * p + k]! - alpha * colour[k]!) / (1 - alpha);
+        const e = alpha * (colour[k]! - background[k]!);
+        dot += (m[k]![r]! - background[k]!) * e;
+        e2 += e * e;
+      }
+      if (e2 < 3 * MIN_EFFECT * MIN_EFFECT) continue;
+      coverage[r] = Math.max(coverage[r]!, Math.min(1, Math.max(0, dot / e2)));
+      ring[r] = 1;
+    }
+  for (let r = 0; r < ring.length; r++) {
+    if (!ring[r]) continue;
+    taken[r] = 1;
+    // Its level: any neighbour's in the previous ring (they differ by shading only).
+    const x = r % w;
+    for (const [dx, dy] of NEIGHBOURS) {
+      const nx = x + dx;
+      const ny = (r - x) / w + dy;
+      if (nx < 0 || ny < 0 || nx >= w || ny >= h || !from[ny * w + nx]) continue;
+      for (let k = 0; k < 3; k++) level[3 * r + k] = level[3 * (ny * w + nx) + k]!;
+      break;
+    }
+  }
+  return ring;
 }
 
 const NEIGHBOURS: readonly (readonly [number, number])[] = [
