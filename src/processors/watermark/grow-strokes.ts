@@ -35,38 +35,26 @@ const GAMUT_SLACK = 10;
 export function grownStrokes(a: RegionAnalysis): RegionAnalysis | null {
   const { width: w, height: h, pixels: m, background: b, model, coverage: s, regionMask } = a;
   const { alpha, colour } = model;
-  const luma = (p: readonly [Float32Array, Float32Array, Float32Array], i: number) =>
-    0.299 * p[0][i]! + 0.587 * p[1][i]! + 0.114 * p[2][i]!;
-  const gradient = (p: readonly [Float32Array, Float32Array, Float32Array], x: number, y: number) => {
-    const i = y * w + x;
-    const gx = x > 0 && x < w - 1 ? (luma(p, i + 1) - luma(p, i - 1)) / 2 : 0;
-    const gy = y > 0 && y < h - 1 ? (luma(p, i + w) - luma(p, i - w)) / 2 : 0;
-    return Math.hypot(gx, gy);
-  };
-  const grown = new Uint8Array(w * h);
+  const n = w * h;
+  const grown = new Uint8Array(n);
   // The letter's level at each grown pixel, RGB.
-  const level = new Float32Array(3 * w * h);
-  const queue: number[] = [];
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (s[i] !== 1 || gradient(b, x, y) >= PLAIN_GRADIENT) continue;
-      grown[i] = 2;
-      for (let k = 0; k < 3; k++) level[3 * i + k] = m[k]![i]!;
-      queue.push(i);
-    }
+  const level = new Float32Array(3 * n);
+  const queue = new Int32Array(n);
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    if (s[i] !== 1 || gradientAt(b, w, h, i) >= PLAIN_GRADIENT) continue;
+    grown[i] = SEED;
+    for (let k = 0; k < 3; k++) level[3 * i + k] = m[k]![i]!;
+    queue[tail++] = i;
+  }
   let added = 0;
   const step = [0, 0, 0];
-  for (let head = 0; head < queue.length; head++) {
+  for (let head = 0; head < tail; head++) {
     const p = queue[head]!;
     const px = p % w;
-    const py = (p - px) / w;
-    for (const [dx, dy] of NEIGHBOURS) {
-      const qx = px + dx;
-      const qy = py + dy;
-      if (qx < 0 || qy < 0 || qx >= w || qy >= h) continue;
-      const q = qy * w + qx;
-      if (grown[q] || !regionMask[q]) continue;
+    for (let d = 0; d < 4; d++) {
+      const q = neighbour(p, px, d, w, n);
+      if (q < 0 || grown[q] || !regionMask[q]) continue;
       let e2 = 0;
       let dot = 0;
       let outOfGamut = false;
@@ -80,60 +68,80 @@ export function grownStrokes(a: RegionAnalysis): RegionAnalysis | null {
         if (restored < -GAMUT_SLACK || restored > 255 + GAMUT_SLACK) outOfGamut = true;
       }
       if (outOfGamut || e2 < 3 * MIN_EFFECT * MIN_EFFECT || dot / e2 > EDGE_SHARE) continue;
-      if (gradient(m, qx, qy) > MAX_TEXTURE * Math.sqrt(e2 / 3)) continue;
-      grown[q] = 1;
+      if (gradientAt(m, w, h, q) > MAX_TEXTURE * Math.sqrt(e2 / 3)) continue;
+      grown[q] = GROWN;
       added++;
       // The level moves with small steps (shading) and with steps the mark cannot make (a product edge under
       // the letter); a step towards the unmarked side, part of the way (a rim), leaves it.
       const small = step[0]! ** 2 + step[1]! ** 2 + step[2]! ** 2 < SHADING_SHARE * e2;
       const moves = small || dot / e2 <= RIM_SHARE;
       for (let k = 0; k < 3; k++) level[3 * q + k] = moves ? m[k]![q]! : level[3 * p + k]!;
-      queue.push(q);
+      queue[tail++] = q;
     }
   }
   if (added === 0) return null;
   const coverage = s.slice();
   let strokePixels = a.strokePixels;
-  for (let i = 0; i < coverage.length; i++)
+  let ring: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (grown[i] !== GROWN) continue;
+    ring.push(i);
     // Pixels measured at half coverage or more keep their measure (a rim the growth reached from inside).
-    if (grown[i] === 1 && s[i]! < 0.5) {
+    if (s[i]! < 0.5) {
       coverage[i] = 1;
       strokePixels++;
     }
-  let ring: Uint8Array = Uint8Array.from(grown, (g) => (g === 1 ? 1 : 0));
-  const taken = Uint8Array.from(grown, (g) => (g ? 1 : 0));
-  for (let r = 0; r < RIM_PX; r++) ring = rimAround(a, ring, taken, level, coverage);
+  }
+  for (let r = 0; r < RIM_PX; r++) ring = rimAround(a, ring, grown, level, coverage);
   return { ...a, coverage, strokePixels };
+}
+
+/** Marks in `grown`: a seed, a pixel grown, a pixel of the rim measured around them. */
+const SEED = 1;
+const GROWN = 2;
+const RIM = 3;
+
+/** Index of the d-th 4-neighbour of pixel i (at column x), or −1 outside the crop. */
+function neighbour(i: number, x: number, d: number, w: number, n: number): number {
+  if (d === 0) return x + 1 < w ? i + 1 : -1;
+  if (d === 1) return x > 0 ? i - 1 : -1;
+  if (d === 2) return i + w < n ? i + w : -1;
+  return i >= w ? i - w : -1;
+}
+
+/** Luma gradient magnitude at pixel i by central differences (0 across the crop's border). */
+function gradientAt(p: readonly [Float32Array, Float32Array, Float32Array], w: number, h: number, i: number) {
+  const luma = (j: number) => 0.299 * p[0][j]! + 0.587 * p[1][j]! + 0.114 * p[2][j]!;
+  const x = i % w;
+  const y = (i - x) / w;
+  const gx = x > 0 && x < w - 1 ? (luma(i + 1) - luma(i - 1)) / 2 : 0;
+  const gy = y > 0 && y < h - 1 ? (luma(i + w) - luma(i - w)) / 2 : 0;
+  return Math.hypot(gx, gy);
 }
 
 /**
  * One ring of the grown letters' anti-aliased rim, which the growth leaves (a rim is part of the blend's
  * step): each pixel beside the previous ring (`from`) is measured against the background its neighbour's level
  * implies, `B = (level − α·c) / (1 − α)`, by projecting its deviation on `α·(c − B)`, and keeps the larger of
- * that and what it had. Returns the ring (its pixels inherit the neighbour's level and are `taken`).
+ * that and what it had. Returns the ring; its pixels inherit the neighbour's level and are marked in `grown`.
  */
 function rimAround(
   a: RegionAnalysis,
-  from: Uint8Array,
-  taken: Uint8Array,
+  from: readonly number[],
+  grown: Uint8Array,
   level: Float32Array,
   coverage: Float32Array,
-): Uint8Array {
-  const { width: w, height: h, pixels: m, model } = a;
+): number[] {
+  const { width: w, pixels: m, model } = a;
   const { alpha, colour } = model;
-  const ring = new Uint8Array(from.length);
+  const n = a.coverage.length;
+  const ring: number[] = [];
   const background = [0, 0, 0];
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const r = y * w + x;
-      if (taken[r] || coverage[r]! >= 1) continue;
-      let p = -1;
-      for (const [dx, dy] of NEIGHBOURS) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx >= 0 && ny >= 0 && nx < w && ny < h && from[ny * w + nx]) p = ny * w + nx;
-      }
-      if (p < 0) continue;
+  for (const p of from) {
+    const px = p % w;
+    for (let d = 0; d < 4; d++) {
+      const r = neighbour(p, px, d, w, n);
+      if (r < 0 || grown[r] || coverage[r]! >= 1) continue;
       let dot = 0;
       let e2 = 0;
       for (let k = 0; k < 3; k++) {
@@ -142,29 +150,13 @@ function rimAround(
         dot += (m[k]![r]! - background[k]!) * e;
         e2 += e * e;
       }
-      if (e2 < 3 * MIN_EFFECT * MIN_EFFECT) continue;
-      coverage[r] = Math.max(coverage[r]!, Math.min(1, Math.max(0, dot / e2)));
-      ring[r] = 1;
-    }
-  for (let r = 0; r < ring.length; r++) {
-    if (!ring[r]) continue;
-    taken[r] = 1;
-    // Its level: any neighbour's in the previous ring (they differ by shading only).
-    const x = r % w;
-    for (const [dx, dy] of NEIGHBOURS) {
-      const nx = x + dx;
-      const ny = (r - x) / w + dy;
-      if (nx < 0 || ny < 0 || nx >= w || ny >= h || !from[ny * w + nx]) continue;
-      for (let k = 0; k < 3; k++) level[3 * r + k] = level[3 * (ny * w + nx) + k]!;
-      break;
+      // Marked either way: a pixel is measured once, from the first neighbour that reaches it.
+      grown[r] = RIM;
+      for (let k = 0; k < 3; k++) level[3 * r + k] = level[3 * p + k]!;
+      ring.push(r);
+      if (e2 >= 3 * MIN_EFFECT * MIN_EFFECT)
+        coverage[r] = Math.max(coverage[r]!, Math.min(1, Math.max(0, dot / e2)));
     }
   }
   return ring;
 }
-
-const NEIGHBOURS: readonly (readonly [number, number])[] = [
-  [1, 0],
-  [-1, 0],
-  [0, 1],
-  [0, -1],
-];
