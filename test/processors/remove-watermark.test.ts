@@ -52,6 +52,8 @@ describe('remove_watermark', () => {
     // 8.7 dB before two layers were removed where one line's end overlaps the next one's start.
     ['tshirt_solid_18_tiled', 'a tiled URL whose copies overlap, over a dark T-shirt', 10.5],
     ['magento_lt01_center', 'a URL across a DVD cover whose own title and text stay', 6],
+    // 12.9 dB before the letters were grown from where they were measured over the handles.
+    ['magento_ug01-bk-0_center', 'a large grey "SAMPLE" across a skipping rope\'s black handles', 13],
     // 10.0 dB before the letters were grown from where they were measured along the bottles (grow-strokes.ts).
     ['bottles_1_solid_3_center', 'a grey name across two bottles with their own print', 10.5],
     // 4.1 dB before the part of the icon beyond the search box was searched for and the icon's solid strokes
