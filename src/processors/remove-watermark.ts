@@ -13,10 +13,12 @@
  *    kept as it is.
  *    A found mark is followed along its text line for the letters the detector missed (`extend-line.ts`) and
  *    to the rest of a coloured mark beside it (`extend-mark.ts`). A tiled mark's copy on plain ground becomes
- *    the template of all its copies, which finds and restores those over the product (`tiled-copies.ts`).
+ *    the template of all its copies, which finds and restores those over the product (`tiled-copies.ts`);
+ *    where its copies overlap, both layers go (`stacked-copies.ts`). A single mark's letters are grown from
+ *    where they were measured along the product, where the median background misses them (`grow-strokes.ts`).
  * 4. **Restore** by inverting the blend (`unblend.ts`, Dekel et al. CVPR 2017), which recovers the photo
- *    instead of smearing it; only pixels a mark hides completely are inpainted, by exemplar patches
- *    (`inpaint-patch.ts`).
+ *    instead of smearing it; only a mark that hides the photo completely is inpainted, whole, by exemplar
+ *    patches (`inpaint-patch.ts`).
  *
  * When nothing is judged a watermark the input comes back as it is, the same pixels. Params keep the seed's
  * meaning: `detection_sensitivity` trades missed marks for false alarms, `inpaint_radius` is the radius of the
