@@ -20,6 +20,14 @@ export const unionBox = (p: Box, q: Box): Box => ({
   y1: Math.max(p.y1, q.y1),
 });
 
+/** A box grown by `pad` on every side and clipped to a `width` × `height` image. */
+export const grownBox = (b: Box, pad: number, width: number, height: number): Box => ({
+  x0: Math.max(0, b.x0 - pad),
+  y0: Math.max(0, b.y0 - pad),
+  x1: Math.min(width, b.x1 + pad),
+  y1: Math.min(height, b.y1 + pad),
+});
+
 /** Whether two boxes overlap, or come within `gap` pixels of each other. */
 export function boxesOverlap(p: Box, q: Box, gap = 0): boolean {
   return p.x0 - gap < q.x1 && q.x0 < p.x1 + gap && p.y0 - gap < q.y1 && q.y0 < p.y1 + gap;
@@ -101,10 +109,5 @@ export function nonzeroBox(
     }
   }
   if (x1 === 0) return null;
-  return {
-    x0: Math.max(0, x0 - pad),
-    y0: Math.max(0, y0 - pad),
-    x1: Math.min(width, x1 + pad),
-    y1: Math.min(height, y1 + pad),
-  };
+  return grownBox({ x0, y0, x1, y1 }, pad, width, height);
 }

@@ -2,6 +2,7 @@
  * One candidate region, measured: the background under it, the blend that best explains its deviations, and
  * the mark's coverage per pixel. Classification and removal read these; nothing here changes pixels.
  */
+import { grownBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import {
   type BlendModel,
@@ -85,12 +86,7 @@ export function cropPlanes(image: RawImage, box: Box): Planes {
  */
 export function analyseRegion(image: RawImage, region: Region, given?: BlendModel): RegionAnalysis | null {
   const radius = Math.max(4, Math.round(0.6 * region.textHeight));
-  const box: Box = {
-    x0: Math.max(0, region.box.x0 - radius),
-    y0: Math.max(0, region.box.y0 - radius),
-    x1: Math.min(image.width, region.box.x1 + radius),
-    y1: Math.min(image.height, region.box.y1 + radius),
-  };
+  const box = grownBox(region.box, radius, image.width, image.height);
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
   const regionMask = new Uint8Array(w * h);

@@ -10,7 +10,7 @@
  * a white "fotolia" in the real set), so neutral marks are not extended.
  */
 
-import { type Box, labelComponents, unionBox } from '../connected-components.js';
+import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { analyseRegion, edgeBand, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
 import { type BlendModel, coverage, fitBlend, shapeCoverage } from './estimate-alpha.js';
@@ -46,12 +46,7 @@ export function extendMark(
   const { colour } = model;
   if (found.length === 0 || Math.max(...colour) - Math.min(...colour) < CHROMATIC) return null;
   const reach = Math.round(REACH_TEXT_HEIGHTS * textHeight);
-  const around = (b: Box): Box => ({
-    x0: Math.max(0, b.x0 - reach),
-    y0: Math.max(0, b.y0 - reach),
-    x1: Math.min(image.width, b.x1 + reach),
-    y1: Math.min(image.height, b.y1 + reach),
-  });
+  const around = (b: Box): Box => grownBox(b, reach, image.width, image.height);
   const box = around({
     x0: Math.min(...found.map((a) => a.box.x0)),
     y0: Math.min(...found.map((a) => a.box.y0)),

@@ -8,7 +8,7 @@
  * blend fits it near opaque (MAX_PRODUCT_OVERLAY_ALPHA).
  */
 
-import { type Box, boxesOverlap, unionBox } from '../connected-components.js';
+import { type Box, boxesOverlap, grownBox, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import {
   analyseRegion,
@@ -125,12 +125,7 @@ function whole(
   first: RegionAnalysis,
   verdict: Verdict,
 ): Stamp {
-  const box = {
-    x0: Math.max(0, stampBox.x0 - g),
-    y0: Math.max(0, stampBox.y0 - g),
-    x1: Math.min(image.width, stampBox.x1 + g),
-    y1: Math.min(image.height, stampBox.y1 + g),
-  };
+  const box = grownBox(stampBox, g, image.width, image.height);
   const region: Region = {
     box,
     mask: new Uint8Array((box.x1 - box.x0) * (box.y1 - box.y0)).fill(1),
