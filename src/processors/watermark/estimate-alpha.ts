@@ -368,19 +368,27 @@ export function coverage(
 ): Float32Array {
   const n = region.length;
   const s = new Float32Array(n);
-  const [cr, cg, cb] = model.colour;
-  const a = model.alpha;
   for (let i = 0; i < n; i++) {
     if (!region[i]) continue;
-    const er = a * (cr - b[0][i]!);
-    const eg = a * (cg - b[1][i]!);
-    const eb = a * (cb - b[2][i]!);
-    const e2 = er * er + eg * eg + eb * eb;
-    if (e2 < minEffect * minEffect * 3) continue;
-    const dot = (m[0][i]! - b[0][i]!) * er + (m[1][i]! - b[1][i]!) * eg + (m[2][i]! - b[2][i]!) * eb;
-    s[i] = clamp(dot / e2, 0, 1);
+    const share = blendShare(m, b, model, i, minEffect);
+    if (!Number.isNaN(share)) s[i] = clamp(share, 0, 1);
   }
   return s;
+}
+
+/**
+ * Pixel i's deviation from its background in units of the whole blend's, `(m − B)·α(c − B) / |α(c − B)|²`,
+ * unclamped (two overlapping layers read near 2 − α); NaN where the blend would change the background by less
+ * than `minEffect` levels RMS, or not at all.
+ */
+export function blendShare(m: Planes, b: Planes, model: BlendModel, i: number, minEffect = 0): number {
+  const a = model.alpha;
+  const er = a * (model.colour[0] - b[0][i]!);
+  const eg = a * (model.colour[1] - b[1][i]!);
+  const eb = a * (model.colour[2] - b[2][i]!);
+  const e2 = er * er + eg * eg + eb * eb;
+  if (e2 === 0 || e2 < minEffect * minEffect * 3) return Number.NaN;
+  return ((m[0][i]! - b[0][i]!) * er + (m[1][i]! - b[1][i]!) * eg + (m[2][i]! - b[2][i]!) * eb) / e2;
 }
 
 /**

@@ -13,7 +13,7 @@
 import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { analyseRegion, edgeBand, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
-import { type BlendModel, coverage, fitBlend, shapeCoverage } from './estimate-alpha.js';
+import { type BlendModel, blendShare, coverage, fitBlend, shapeCoverage } from './estimate-alpha.js';
 import { erode, maskAbove } from './raster.js';
 
 /** How far around the marks found the rest of them is looked for, in text heights. */
@@ -188,14 +188,8 @@ function solidGain(a: RegionAnalysis, model: BlendModel): number {
   const gains: number[] = [];
   for (let i = 0; i < solid.length; i++) {
     if (!solid[i]) continue;
-    let dot = 0;
-    let e2 = 0;
-    for (let k = 0; k < 3; k++) {
-      const e = model.alpha * (model.colour[k]! - a.background[k]![i]!);
-      dot += (a.pixels[k]![i]! - a.background[k]![i]!) * e;
-      e2 += e * e;
-    }
-    if (e2 > 0) gains.push(dot / e2);
+    const gain = blendShare(a.pixels, a.background, model, i);
+    if (!Number.isNaN(gain)) gains.push(gain);
   }
   if (gains.length < MIN_PIECE_PX) return 1;
   gains.sort((p, q) => p - q);

@@ -7,6 +7,7 @@
  */
 import { labelComponents } from '../connected-components.js';
 import type { RegionAnalysis } from './analyse-region.js';
+import { blendShare } from './estimate-alpha.js';
 import { dilate } from './raster.js';
 
 /** Smallest overlap kept, pixels (a speck of texture above one layer is not an overlap). */
@@ -24,14 +25,8 @@ export function withStackedCopies(a: RegionAnalysis): RegionAnalysis {
   const over = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     if (s[i]! <= 0) continue;
-    let dot = 0;
-    let e2 = 0;
-    for (let k = 0; k < 3; k++) {
-      const e = model.alpha * (model.colour[k]! - b[k]![i]!);
-      dot += (m[k]![i]! - b[k]![i]!) * e;
-      e2 += e * e;
-    }
-    raw[i] = e2 > 0 ? dot / e2 : 0;
+    const share = blendShare(m, b, model, i);
+    raw[i] = Number.isNaN(share) ? 0 : share;
     if (s[i] === 1 && raw[i]! > threshold) over[i] = 1;
   }
   const { labels, components } = labelComponents(w, h, (i) => over[i] === 1);
