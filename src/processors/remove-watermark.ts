@@ -323,7 +323,7 @@ export const removeWatermark = defineProcessor({
       }
     }
 
-    // A single mark's letters continue from plain ground into the product (grow-strokes.ts).
+    // A single mark's letters continue from where they were measured along the product (grow-strokes.ts).
     if (kind === 'text')
       found = found.map((f) => ({ ...f, analysis: grownStrokes(f.analysis) ?? f.analysis }));
     for (const s of stamps)

@@ -75,15 +75,13 @@ function piecesIn(
   const { alpha, colour } = model;
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
-  // Everything in the box except what the marks found already cover.
+  // Everything in the box except what the marks found already cover (the box holds all of them).
   const mask = new Uint8Array(w * h).fill(1);
   for (const a of found)
     for (let y = 0; y < a.height; y++)
       for (let x = 0; x < a.width; x++) {
         if (a.coverage[y * a.width + x]! <= 0) continue;
-        const gx = x + a.box.x0 - box.x0;
-        const gy = y + a.box.y0 - box.y0;
-        if (gx >= 0 && gy >= 0 && gx < w && gy < h) mask[gy * w + gx] = 0;
+        mask[(y + a.box.y0 - box.y0) * w + x + a.box.x0 - box.x0] = 0;
       }
   const region: Region = { box, mask, textHeight };
   const analysis = analyseRegion(image, region, model);
