@@ -68,6 +68,9 @@ import { withStackedCopies } from './watermark/stacked-copies.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 
+/** Shortest step between copies of a tiled mark, in text heights. */
+const MIN_LATTICE_STEP = 2;
+
 export const removeWatermarkParams = z.strictObject({
   detection_sensitivity: z
     .number()
@@ -230,7 +233,9 @@ export const removeWatermark = defineProcessor({
         .filter((c): c is Copy => c !== null);
       const height = intact.map((c) => c.region.textHeight).sort((a, b) => a - b)[intact.length >> 1] ?? 0;
       const lattice = latticeOf(intact, Math.max(6, 0.4 * height));
-      if (lattice) {
+      // Copies of a tiled mark are whole lines of text, set apart by more than their height; a "lattice" finer
+      // than that is the product's own repeated glyphs (a watch's LCD digits) and predicts nothing.
+      if (lattice && Math.min(...lattice.map((v) => Math.hypot(...v))) >= MIN_LATTICE_STEP * height) {
         for (const region of predictedCopies(intact, all, lattice, image.width, image.height, 12)) {
           const fit = explainWith(image, region, shared);
           if (
@@ -420,6 +425,8 @@ function confirmedRepeats(
       const shared = pooledModel([one.a, two.a]);
       if (!first || !second || !shared) continue;
       const v: [number, number] = [second.cx - first.cx, second.cy - first.cy];
+      const height = Math.max(regions[one.i]!.textHeight, regions[two.i]!.textHeight);
+      if (Math.hypot(...v) < MIN_LATTICE_STEP * height) continue;
       const minStrokes = 0.3 * Math.min(one.a.strokePixels, two.a.strokePixels);
       for (const region of predictedAlong(first, v, image.width, image.height)) {
         // The shifted copy of the other one of the pair lands on it: skip regions overlapping either.
