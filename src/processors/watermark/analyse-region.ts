@@ -280,11 +280,20 @@ export function strokeBox(found: readonly RegionAnalysis[]): Box | null {
 
 /** Share of a region's strokes (coverage above one half) on the pixels an image-sized `mask` sets; 0 without strokes. */
 export function strokeShareOn(a: RegionAnalysis, mask: Uint8Array, width: number): number {
+  return shareOn(a, mask, width, (c) => c > 0.5);
+}
+
+/** Share of the unmarked pixels (coverage 0) around a region's strokes that lie on a mask (image-sized). */
+export function groundShareOn(a: RegionAnalysis, mask: Uint8Array, width: number): number {
+  return shareOn(a, mask, width, (c) => c <= 0);
+}
+
+function shareOn(a: RegionAnalysis, mask: Uint8Array, width: number, counts: (coverage: number) => boolean) {
   let on = 0;
   let all = 0;
   for (let y = 0; y < a.height; y++)
     for (let x = 0; x < a.width; x++) {
-      if (a.coverage[y * a.width + x]! <= 0.5) continue;
+      if (!counts(a.coverage[y * a.width + x]!)) continue;
       all++;
       if (mask[(y + a.box.y0) * width + x + a.box.x0]) on++;
     }

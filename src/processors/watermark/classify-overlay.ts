@@ -8,14 +8,14 @@
  * | evidence                                   | verdict                                 |
  * | ------------------------------------------ | --------------------------------------- |
  * | blend fits and B spans a range under it    | overlay (confidence grows with spread)  |
- * | flat B, strokes on the plain background    | overlay if neutral-coloured             |
+ * | flat B, strokes on the plain background    | overlay if neutral, or ground plain too |
  * | strokes partly on the plain background     | overlay if neutral (crosses the edge)   |
  * | flat B, same (α, c) as other overlays      | overlay (repetition)                    |
  * | small neutral text in a corner of the image | overlay (a credit, not print)           |
  * | flat B on the product, or blend misfits    | print: untouched                        |
  */
 import type { RawImage } from '../types.js';
-import { type RegionAnalysis, strokeBox, strokeShareOn } from './analyse-region.js';
+import { groundShareOn, type RegionAnalysis, strokeBox, strokeShareOn } from './analyse-region.js';
 import { clamp, dilate } from './raster.js';
 
 export interface Verdict {
@@ -50,6 +50,9 @@ export function thresholdsFor(sensitivity: number): Thresholds {
  */
 export const MAX_PRODUCT_OVERLAY_ALPHA = 0.6;
 
+/** Share of the unmarked pixels around a coloured line that must be the plain backdrop for it to float there. */
+const OPEN_GROUND = 0.98;
+
 /** A plausible mark: opacity between faint and opaque, colour inside the gamut, and the fit tight. */
 export function plausibleBlend(a: RegionAnalysis, t: Thresholds): boolean {
   const { alpha, colour, explained } = a.model;
@@ -82,7 +85,12 @@ export function classify(
   }
   const share = plainBackground ? strokeShareOn(a, plainBackground, width) : 0;
   const neutral = chroma(a.model.colour) < 40;
-  if (share >= t.onBackground && neutral) {
+  // A coloured line could be print on a white product that the backdrop's flood reached; it counts as floating
+  // only when the ground all round it is the backdrop too, with no product edge or shading in its box.
+  const afloat =
+    share >= t.onBackground &&
+    (neutral || (plainBackground !== null && groundShareOn(a, plainBackground, width) >= OPEN_GROUND));
+  if (afloat) {
     return {
       overlay: true,
       confidence: clamp(0.4 + 0.5 * share * fit, 0, 1),
