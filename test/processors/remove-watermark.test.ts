@@ -201,7 +201,7 @@ describe('remove_watermark', () => {
   );
 
   it.each(readdirSync(datasetFile('products', 'images')).filter((f) => f.startsWith('magento_')))(
-    'returns the clean studio shot %s unchanged (a watch LCD\'s digits repeat closer than copies of a mark)',
+    "returns the clean studio shot %s unchanged (a watch LCD's digits repeat closer than copies of a mark)",
     async (file) => {
       // magento_mg01-bk-0 came back at 31.5 dB: pairs of digits sharing one dark blend were taken for copies.
       const input = await decode(datasetFile('products', 'images', file));
