@@ -194,6 +194,63 @@ describe('grownStrokes', () => {
   });
 });
 
+describe('grownStrokes seeds', () => {
+  it('grows from pixels the blend explains, not from a uniform patch that merely stands out from the median', () => {
+    // White at α 0.26 over a median of 100 gives 140; a lit display at 160 beside the letter is no stroke, but
+    // the first measurement clamped a speck of it to full coverage (a watch LCD among its dark digits).
+    const w = 160;
+    const h = 60;
+    const letter = (x: number, y: number) => y >= 20 && y < 40 && x >= 10 && x < 60;
+    const display = (x: number, y: number) => y >= 5 && y < 55 && x >= 80 && x < 150;
+    const plane = () => new Float32Array(w * h);
+    const pixels: Planes = [plane(), plane(), plane()];
+    const background: Planes = [plane(), plane(), plane()];
+    const coverage = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const v = letter(x, y) ? 0.26 * 255 + 0.74 * 100 : display(x, y) ? 160 : 100;
+        for (let k = 0; k < 3; k++) {
+          pixels[k]![i] = v;
+          background[k]![i] = 100;
+        }
+        if ((letter(x, y) && x < 30) || (x >= 110 && x < 113 && y >= 28 && y < 31)) coverage[i] = 1;
+      }
+    const analysis: RegionAnalysis = {
+      box: { x0: 0, y0: 0, x1: w, y1: h },
+      width: w,
+      height: h,
+      pixels,
+      background,
+      median: background,
+      model: {
+        alpha: 0.26,
+        colour: [255, 255, 255],
+        residual: 0,
+        backgroundSpread: 0,
+        support: 0,
+        explained: 1,
+      },
+      coverage,
+      strokePixels: 0,
+      regionMask: new Uint8Array(w * h).fill(1),
+      minStroke: 2,
+    };
+    const grown = grownStrokes(analysis)!;
+    let letterCovered = 0;
+    let displayCovered = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const s = grown.coverage[y * w + x]!;
+        if (letter(x, y) && s > 0.5) letterCovered++;
+        if (display(x, y) && s > 0.5) displayCovered++;
+      }
+    expect(letterCovered).toBe(50 * 20);
+    // The speck keeps what it was measured at; nothing grew from it.
+    expect(displayCovered).toBe(9);
+  });
+});
+
 describe('localStrokes', () => {
   it('finds strokes the first measurement missed, from the blend and the unmarked ring around them', () => {
     // A grey product with soft shading, grey text-like bars of a known blend across it. The analysis finds

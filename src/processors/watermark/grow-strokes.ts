@@ -10,6 +10,7 @@
  * The rim the growth stops at is then measured against the background the letter's level implies.
  */
 import type { RegionAnalysis } from './analyse-region.js';
+import { blendShare } from './estimate-alpha.js';
 
 /** Share of the blend's step beyond which the step is the letter's edge. */
 const EDGE_SHARE = 0.5;
@@ -25,6 +26,8 @@ const RIM_SHARE = 0.1;
 const MAX_TEXTURE = 0.15;
 /** Background gradient (levels per pixel) below which a solid stroke pixel lies on plain ground (a seed). */
 const PLAIN_GRADIENT = 1;
+/** Levels (RMS) by which a seed may miss the level the blend gives it: JPEG noise and the median's error. */
+const SEED_NOISE = 5;
 /** Restored values a pixel may reach and still be marked (a little beyond 0..255 for noise). */
 const GAMUT_SLACK = 10;
 
@@ -43,6 +46,9 @@ export function grownStrokes(a: RegionAnalysis): RegionAnalysis | null {
   let tail = 0;
   for (let i = 0; i < n; i++) {
     if (s[i] !== 1 || gradientAt(b, w, h, i) >= PLAIN_GRADIENT) continue;
+    // A seed is a pixel the blend explains exactly: one that merely stands out from the median by more (a lit
+    // LCD among its dark digits) would grow over the whole uniform part it lies in.
+    if (!(Math.abs(blendShare(m, b, model, i) - 1) * blendStep(model, b, i) <= SEED_NOISE)) continue;
     grown[i] = SEED;
     for (let k = 0; k < 3; k++) level[3 * i + k] = m[k]![i]!;
     queue[tail++] = i;
@@ -94,6 +100,18 @@ export function grownStrokes(a: RegionAnalysis): RegionAnalysis | null {
   }
   for (let r = 0; r < RIM_PX; r++) ring = rimAround(a, ring, grown, level, coverage);
   return { ...a, coverage, strokePixels };
+}
+
+/** What the blend adds to pixel i's background, levels RMS over the channels. */
+function blendStep(model: RegionAnalysis['model'], b: RegionAnalysis['background'], i: number): number {
+  const { alpha, colour } = model;
+  return (
+    Math.hypot(
+      alpha * (colour[0] - b[0][i]!),
+      alpha * (colour[1] - b[1][i]!),
+      alpha * (colour[2] - b[2][i]!),
+    ) / Math.sqrt(3)
+  );
 }
 
 /** Marks in `grown`: a seed, a pixel grown, a pixel of the rim measured around them. */
