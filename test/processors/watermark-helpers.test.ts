@@ -16,6 +16,7 @@ import {
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
 import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
 import { type BlendModel, fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
+import { extendLine } from '../../src/processors/watermark/extend-line.js';
 import { grownStrokes } from '../../src/processors/watermark/grow-strokes.js';
 import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
 import { withStackedCopies } from '../../src/processors/watermark/stacked-copies.js';
@@ -130,6 +131,42 @@ describe('withStackedCopies', () => {
     blendBars(marked, 0.3, [255, 255, 255], [30, 40, 210, 80]);
     const analysis = analyseRegion(marked, region, white)!;
     expect(withStackedCopies(analysis)).toBe(analysis);
+  });
+});
+
+describe('extendLine', () => {
+  const white: BlendModel = {
+    alpha: 0.4,
+    colour: [255, 255, 255],
+    residual: 0,
+    backgroundSpread: 0,
+    support: 0,
+    explained: 1,
+  };
+  const regionAt = (x0: number, y0: number, x1: number, y1: number) => ({
+    box: { x0, y0, x1, y1 },
+    mask: new Uint8Array((x1 - x0) * (y1 - y0)).fill(1),
+    textHeight: 40,
+  });
+
+  it('searches along the line of the largest region found, not over a band a piece far above would add', () => {
+    // Dark ground, which a white blend can be proven not to cover (un-blended it would be below black).
+    const image = paint(400, 300, (x, y) => [50 + Math.round(x / 20), 60 + Math.round(y / 20), 70, 255]);
+    blendBars(image, 0.4, [255, 255, 255], [20, 200, 380, 240]);
+    blendBars(image, 0.4, [255, 255, 255], [300, 30, 330, 50]);
+    const line = analyseRegion(image, regionAt(10, 190, 120, 250), white)!;
+    const above = analyseRegion(image, regionAt(290, 20, 340, 60), white)!;
+    const pieces = extendLine(image, [line, above], white, 40, 0.9);
+    expect(pieces.length).toBeGreaterThan(0);
+    let barsFound = 0;
+    for (const { analysis: a } of pieces) {
+      // The band of the line with its margin (a quarter of its height), not the rows up to the piece above.
+      expect(a.box.y0).toBeGreaterThanOrEqual(190);
+      expect(a.box.y1).toBeLessThanOrEqual(250);
+      for (let i = 0; i < a.coverage.length; i++) if (a.coverage[i]! > 0.5) barsFound++;
+    }
+    // The line's bars beyond the first region: 6 px in every 14 of 260 columns, over 40 rows.
+    expect(barsFound).toBeGreaterThan(0.8 * 6 * Math.floor(260 / 14) * 40);
   });
 });
 

@@ -53,7 +53,7 @@ export function extendLine(
   textHeight: number,
   minExplained: number,
 ): Extension[] {
-  const strokes = strokeBox(found);
+  const strokes = lineBox(found);
   if (!strokes) return [];
   const bandHeight = strokes.y1 - strokes.y0;
   if (bandHeight < MIN_BAND_PX) return [];
@@ -79,6 +79,27 @@ export function extendLine(
     .filter(([a, b]) => b - a >= MIN_BAND_PX && b > strokes.x0 - gap && a < strokes.x1 + gap)
     .map(([a, b]) => extendStretch(image, { x0: a, y0, x1: b, y1 }, strokes, model, textHeight, minExplained))
     .filter((e): e is Extension => e !== null);
+}
+
+/**
+ * The strokes' box of the line: that of the region with the most strokes, joined by the regions whose strokes
+ * sit on the same line (their middle within its band). Other found regions (a letter of the same blend far
+ * above) would stretch the band over the picture.
+ */
+function lineBox(found: readonly RegionAnalysis[]): Box | null {
+  const boxes = found
+    .map((a) => ({ a, box: strokeBox([a]) }))
+    .filter((f): f is { a: RegionAnalysis; box: Box } => f.box !== null);
+  if (boxes.length === 0) return null;
+  const main = boxes.reduce((best, f) => (f.a.strokePixels > best.a.strokePixels ? f : best)).box;
+  return strokeBox(
+    boxes
+      .filter(({ box }) => {
+        const middle = (box.y0 + box.y1) / 2;
+        return middle >= main.y0 && middle <= main.y1;
+      })
+      .map((f) => f.a),
+  );
 }
 
 /** The pieces of the line within `band`, continuing the found `strokes`. */
