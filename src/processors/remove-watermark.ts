@@ -44,6 +44,7 @@ import {
   classify,
   plainBackground,
   plausibleBlend,
+  strokesAreLetters,
   type Thresholds,
   thresholdsFor,
   type Verdict,
@@ -156,7 +157,9 @@ export const removeWatermark = defineProcessor({
     let found: Found[] = [];
     analyses.forEach((a, i) => {
       if (!a) return;
-      const verdict = classify(a, plain, image.width, image.height, thresholds);
+      const verdict: Verdict = strokesAreLetters(a, regions[i]!.textHeight)
+        ? classify(a, plain, image.width, image.height, thresholds)
+        : { overlay: false, confidence: 0, reason: 'strokes run along the line: no letters' };
       if (verdict.overlay) found.push({ analysis: a, verdict, region: i });
     });
     // Repetition: two regions rejected only for want of evidence (a flat background, off the studio sweep) that
@@ -409,7 +412,10 @@ function confirmedRepeats(
 ): Found[] {
   const candidates = analyses
     .map((a, i) => ({ a, i }))
-    .filter((c): c is { a: RegionAnalysis; i: number } => c.a !== null && plausibleBlend(c.a, thresholds));
+    .filter(
+      (c): c is { a: RegionAnalysis; i: number } =>
+        c.a !== null && plausibleBlend(c.a, thresholds) && strokesAreLetters(c.a, regions[c.i]!.textHeight),
+    );
   for (let p = 0; p < candidates.length; p++)
     for (let q = p + 1; q < candidates.length; q++) {
       const one = candidates[p]!;
