@@ -89,15 +89,18 @@ describe('analyseRegion + unblendInto', () => {
   });
 });
 
+/** A blend known exactly (no residual, everything explained). */
+const exactBlend = (alpha: number, colour: [number, number, number]): BlendModel => ({
+  alpha,
+  colour,
+  residual: 0,
+  backgroundSpread: 0,
+  support: 0,
+  explained: 1,
+});
+
 describe('withStackedCopies', () => {
-  const white: BlendModel = {
-    alpha: 0.3,
-    colour: [255, 255, 255],
-    residual: 0,
-    backgroundSpread: 0,
-    support: 0,
-    explained: 1,
-  };
+  const white = exactBlend(0.3, [255, 255, 255]);
   const region = {
     box: { x0: 20, y0: 30, x1: 220, y1: 90 },
     mask: new Uint8Array(200 * 60).fill(1),
@@ -135,14 +138,7 @@ describe('withStackedCopies', () => {
 });
 
 describe('extendLine', () => {
-  const white: BlendModel = {
-    alpha: 0.4,
-    colour: [255, 255, 255],
-    residual: 0,
-    backgroundSpread: 0,
-    support: 0,
-    explained: 1,
-  };
+  const white = exactBlend(0.4, [255, 255, 255]);
   const regionAt = (x0: number, y0: number, x1: number, y1: number) => ({
     box: { x0, y0, x1, y1 },
     mask: new Uint8Array((x1 - x0) * (y1 - y0)).fill(1),
@@ -170,6 +166,46 @@ describe('extendLine', () => {
   });
 });
 
+/**
+ * An analysis over a whole w × h grey crop, every pixel in the region, with the given blend: `at` gives each
+ * pixel's value, its measured background and coverage.
+ */
+function wholeCrop(
+  w: number,
+  h: number,
+  at: (x: number, y: number) => [pixel: number, background: number, coverage: number],
+  alpha: number,
+  colour: [number, number, number],
+): RegionAnalysis {
+  const plane = () => new Float32Array(w * h);
+  const pixels: Planes = [plane(), plane(), plane()];
+  const background: Planes = [plane(), plane(), plane()];
+  const coverage = new Float32Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const [m, b, c] = at(x, y);
+      for (let k = 0; k < 3; k++) {
+        pixels[k]![i] = m;
+        background[k]![i] = b;
+      }
+      coverage[i] = c;
+    }
+  return {
+    box: { x0: 0, y0: 0, x1: w, y1: h },
+    width: w,
+    height: h,
+    pixels,
+    background,
+    median: background,
+    model: exactBlend(alpha, colour),
+    coverage,
+    strokePixels: 0,
+    regionMask: new Uint8Array(w * h).fill(1),
+    minStroke: 2,
+  };
+}
+
 describe('grownStrokes', () => {
   it('continues a letter measured on part of a smoothly shaded product along it, and not beyond its edges', () => {
     // A shaded grey product under a grey bar at α 0.35; the median measured the bar's first part only.
@@ -177,41 +213,18 @@ describe('grownStrokes', () => {
     const h = 60;
     const grey = (x: number, y: number) => 205 + 0.2 * x + 0.2 * y;
     const bar = (x: number, y: number) => y >= 20 && y < 40 && x >= 10 && x < 150;
-    const plane = () => new Float32Array(w * h);
-    const pixels: Planes = [plane(), plane(), plane()];
-    const background: Planes = [plane(), plane(), plane()];
-    const coverage = new Float32Array(w * h);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
+    const analysis = wholeCrop(
+      w,
+      h,
+      (x, y) => {
         const g = grey(x, y);
-        for (let k = 0; k < 3; k++) {
-          pixels[k]![i] = Math.round(bar(x, y) ? 0.35 * 128 + 0.65 * g : g);
-          // Further on, the median took the bar for the surface.
-          background[k]![i] = x < 50 ? g : pixels[k]![i]!;
-        }
-        if (bar(x, y) && x < 50) coverage[i] = 1;
-      }
-    const analysis: RegionAnalysis = {
-      box: { x0: 0, y0: 0, x1: w, y1: h },
-      width: w,
-      height: h,
-      pixels,
-      background,
-      median: background,
-      model: {
-        alpha: 0.35,
-        colour: [128, 128, 128],
-        residual: 0,
-        backgroundSpread: 0,
-        support: 0,
-        explained: 1,
+        const m = Math.round(bar(x, y) ? 0.35 * 128 + 0.65 * g : g);
+        // Further on, the median took the bar for the surface.
+        return [m, x < 50 ? g : m, bar(x, y) && x < 50 ? 1 : 0];
       },
-      coverage,
-      strokePixels: 0,
-      regionMask: new Uint8Array(w * h).fill(1),
-      minStroke: 2,
-    };
+      0.35,
+      [128, 128, 128],
+    );
     const grown = grownStrokes(analysis)!;
     let onBar = 0;
     let barPixels = 0;
@@ -239,40 +252,18 @@ describe('grownStrokes seeds', () => {
     const h = 60;
     const letter = (x: number, y: number) => y >= 20 && y < 40 && x >= 10 && x < 60;
     const display = (x: number, y: number) => y >= 5 && y < 55 && x >= 80 && x < 150;
-    const plane = () => new Float32Array(w * h);
-    const pixels: Planes = [plane(), plane(), plane()];
-    const background: Planes = [plane(), plane(), plane()];
-    const coverage = new Float32Array(w * h);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x;
-        const v = letter(x, y) ? 0.26 * 255 + 0.74 * 100 : display(x, y) ? 160 : 100;
-        for (let k = 0; k < 3; k++) {
-          pixels[k]![i] = v;
-          background[k]![i] = 100;
-        }
-        if ((letter(x, y) && x < 30) || (x >= 110 && x < 113 && y >= 28 && y < 31)) coverage[i] = 1;
-      }
-    const analysis: RegionAnalysis = {
-      box: { x0: 0, y0: 0, x1: w, y1: h },
-      width: w,
-      height: h,
-      pixels,
-      background,
-      median: background,
-      model: {
-        alpha: 0.26,
-        colour: [255, 255, 255],
-        residual: 0,
-        backgroundSpread: 0,
-        support: 0,
-        explained: 1,
-      },
-      coverage,
-      strokePixels: 0,
-      regionMask: new Uint8Array(w * h).fill(1),
-      minStroke: 2,
-    };
+    const speck = (x: number, y: number) => x >= 110 && x < 113 && y >= 28 && y < 31;
+    const analysis = wholeCrop(
+      w,
+      h,
+      (x, y) => [
+        letter(x, y) ? 0.26 * 255 + 0.74 * 100 : display(x, y) ? 160 : 100,
+        100,
+        (letter(x, y) && x < 30) || speck(x, y) ? 1 : 0,
+      ],
+      0.26,
+      [255, 255, 255],
+    );
     const grown = grownStrokes(analysis)!;
     let letterCovered = 0;
     let displayCovered = 0;
