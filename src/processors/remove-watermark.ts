@@ -154,18 +154,18 @@ export const removeWatermark = defineProcessor({
     const thresholds = thresholdsFor(sensitivity);
     const plain = plainBackground(image, 3);
     const analyses = regions.map((r) => analyseRegion(image, r));
+    // Regions whose strokes are no letters (one piece along the line) are neither judged nor paired below.
+    const lettered = analyses.map((a, i) => (a && strokesAreLetters(a, regions[i]!.textHeight) ? a : null));
     let found: Found[] = [];
-    analyses.forEach((a, i) => {
+    lettered.forEach((a, i) => {
       if (!a) return;
-      const verdict: Verdict = strokesAreLetters(a, regions[i]!.textHeight)
-        ? classify(a, plain, image.width, image.height, thresholds)
-        : { overlay: false, confidence: 0, reason: 'strokes run along the line: no letters' };
+      const verdict = classify(a, plain, image.width, image.height, thresholds);
       if (verdict.overlay) found.push({ analysis: a, verdict, region: i });
     });
     // Repetition: two regions rejected only for want of evidence (a flat background, off the studio sweep) that
     // share one blend are copies of one mark if stepping the offset between them finds a third copy there.
     // Identical products side by side repeat their print too, but not a step further on.
-    if (found.length === 0) found = confirmedRepeats(image, regions, analyses, thresholds);
+    if (found.length === 0) found = confirmedRepeats(image, regions, lettered, thresholds);
     // Stamp logos the text detector does not see: found in the pixels, judged like text, restored on their own.
     // Opt-in: the full-resolution search doubles the median time per image (bench:wm 473 → 986 ms/MP here).
     const stamps = params.find_logos
@@ -412,10 +412,7 @@ function confirmedRepeats(
 ): Found[] {
   const candidates = analyses
     .map((a, i) => ({ a, i }))
-    .filter(
-      (c): c is { a: RegionAnalysis; i: number } =>
-        c.a !== null && plausibleBlend(c.a, thresholds) && strokesAreLetters(c.a, regions[c.i]!.textHeight),
-    );
+    .filter((c): c is { a: RegionAnalysis; i: number } => c.a !== null && plausibleBlend(c.a, thresholds));
   for (let p = 0; p < candidates.length; p++)
     for (let q = p + 1; q < candidates.length; q++) {
       const one = candidates[p]!;
