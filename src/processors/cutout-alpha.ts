@@ -131,9 +131,11 @@ export function computeAlpha(
   const near = boxMean(keepFloat, mw, mh, T.keepDilation);
   const mask = new Float32Array(p.length);
   for (let i = 0; i < p.length; i++) mask[i] = near[i]! > 0 ? p[i]! : 0;
-  const outOfFocus = T.focusSplit
-    ? dropOutOfFocus(mask, mw, mh, pixels, width, height, channels, T.focusSide)
-    : 0;
+  // A plain backdrop holds no scene object to be out of focus: the split's edge-blur pass is skipped there.
+  const outOfFocus =
+    T.focusSplit && !options.backdrop
+      ? dropOutOfFocus(mask, mw, mh, pixels, width, height, channels, T.focusSide)
+      : 0;
   const inside = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) inside[i] = mask[i]! >= 0.5 ? 1 : 0;
   let either = mask;
