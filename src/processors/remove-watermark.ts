@@ -28,7 +28,7 @@
 import { z } from 'zod';
 import { MediaStudioError } from '../errors.js';
 import { ppOcrV4Det } from '../models/ppocr-det.js';
-import type { Box } from './connected-components.js';
+import { type Box, unionBox } from './connected-components.js';
 import { defineProcessor, type JsonValue, type RawImage } from './types.js';
 import {
   analyseRegion,
@@ -40,6 +40,7 @@ import {
   refine,
 } from './watermark/analyse-region.js';
 import {
+  borderColour,
   chroma,
   classify,
   plainBackground,
@@ -49,6 +50,7 @@ import {
   thresholdsFor,
   type Verdict,
 } from './watermark/classify-overlay.js';
+import { faintTextRegions } from './watermark/detect-faint-text.js';
 import {
   type Copy,
   copyOf,
@@ -56,11 +58,12 @@ import {
   predictedAlong,
   predictedCopies,
 } from './watermark/detect-repetition.js';
-import { textProbability, textRegions } from './watermark/detect-text.js';
+import { type TextMap, textProbability, textRegions } from './watermark/detect-text.js';
 import { coverage } from './watermark/estimate-alpha.js';
 import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
+import { fillInto, floatingMark, whollyOnBackdrop } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
@@ -140,32 +143,52 @@ export const removeWatermark = defineProcessor({
     }));
     const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
     const sensitivity = params.detection_sensitivity;
+    const plain = plainBackground(image, 3);
     const map = await textProbability(image, context.models);
     context.signal?.throwIfAborted();
-    const regions: Region[] = textRegions(
-      map,
-      image.width,
-      image.height,
-      ppOcrV4Det.output.binaryThreshold,
-      // DBPostProcess's box threshold at the default sensitivity, ±0.1 over the range.
-      ppOcrV4Det.output.boxThreshold + 0.2 * (0.5 - sensitivity),
-      4,
-    );
+    const linesOf = (m: TextMap) =>
+      textRegions(
+        m,
+        image.width,
+        image.height,
+        ppOcrV4Det.output.binaryThreshold,
+        // DBPostProcess's box threshold at the default sensitivity, ±0.1 over the range.
+        ppOcrV4Det.output.boxThreshold + 0.2 * (0.5 - sensitivity),
+        4,
+      );
+    const regions: Region[] = linesOf(map);
     const thresholds = thresholdsFor(sensitivity);
-    const plain = plainBackground(image, 3);
-    const analyses = regions.map((r) => analyseRegion(image, r));
-    // Regions whose strokes are no letters (one piece along the line) are neither judged nor paired below.
-    const lettered = analyses.map((a, i) => (a && strokesAreLetters(a, regions[i]!.textHeight) ? a : null));
-    let found: Found[] = [];
-    lettered.forEach((a, i) => {
-      if (!a) return;
-      const verdict = classify(a, plain, image.width, image.height, thresholds);
-      if (verdict.overlay) found.push({ analysis: a, verdict, region: i });
-    });
+    const analyses: (RegionAnalysis | null)[] = [];
+    const judge = (from: number) => {
+      const fresh = regions.slice(from).map((r) => analyseRegion(image, r));
+      analyses.push(...fresh);
+      // Regions whose strokes are no letters (one piece along the line) are neither judged nor paired below.
+      const lettered = fresh.map((a, i) =>
+        a && strokesAreLetters(a, regions[from + i]!.textHeight) ? a : null,
+      );
+      const judged: Found[] = [];
+      lettered.forEach((a, i) => {
+        if (!a) return;
+        const verdict = classify(a, plain, image.width, image.height, thresholds);
+        if (verdict.overlay) judged.push({ analysis: a, verdict, region: from + i });
+      });
+      return { lettered, judged };
+    };
+    const first = judge(0);
+    let found = first.judged;
     // Repetition: two regions rejected only for want of evidence (a flat background, off the studio sweep) that
     // share one blend are copies of one mark if stepping the offset between them finds a third copy there.
     // Identical products side by side repeat their print too, but not a step further on.
-    if (found.length === 0) found = confirmedRepeats(image, regions, lettered, thresholds);
+    if (found.length === 0) found = confirmedRepeats(image, regions, first.lettered, thresholds);
+    // Nothing found on a studio backdrop: a second look, with the backdrop's differences stretched, for pale marks.
+    if (found.length === 0 && plain) {
+      const from = regions.length;
+      regions.push(
+        ...(await faintTextRegions(image, plain, borderColour(image), context.models, linesOf, regions)),
+      );
+      context.signal?.throwIfAborted();
+      found = judge(from).judged;
+    }
     // Stamp logos the text detector does not see: found in the pixels, judged like text, restored on their own.
     // Opt-in: the full-resolution search doubles the median time per image (bench:wm 473 → 986 ms/MP here).
     const stamps = params.find_logos
@@ -286,7 +309,8 @@ export const removeWatermark = defineProcessor({
         });
       templateCopies = tiledWith.copies.length;
     }
-    const kind = found.length >= 3 ? 'tiled' : 'text';
+    // Three or more marks are copies of a tiled one, unless they sit together in one block: a stamp's lines.
+    const kind = found.length >= 3 && !inOneBlock(found, image) ? 'tiled' : 'text';
     // A tiled mark's copies may overlap: there two layers of it are removed (stacked-copies.ts).
     if (kind === 'tiled') found = found.map((f) => ({ ...f, analysis: withStackedCopies(f.analysis) }));
     // A single coloured mark: the parts of it that are no text (a stamp's icon beside the name) share its blend.
@@ -363,6 +387,17 @@ export const removeWatermark = defineProcessor({
           };
         }
     }
+    // A coloured mark wholly on the backdrop: the backdrop goes back over all of it, the pieces the detector
+    // missed included (floating-mark.ts).
+    const afloat =
+      plain && kind === 'text'
+        ? found.map((f) => f.analysis).filter((a) => whollyOnBackdrop(a, plain, image.width))
+        : [];
+    const floating =
+      plain && afloat.length > 0
+        ? floatingMark(image, plain, afloat, medianTextHeight(found, regions))
+        : null;
+    if (floating) covered += fillInto(out, image, floating);
     const inpainted =
       holeBox.x1 > holeBox.x0
         ? inpaintPatch(out, image.width, image.height, hole, holeBox, {
@@ -392,6 +427,7 @@ export const removeWatermark = defineProcessor({
         template_copies: templateCopies,
         pieces_beside: extended,
         pieces_along_line: alongLine,
+        pieces_afloat: floating?.pieces ?? 0,
         inpainted_pixels: inpainted,
         residual: round(
           residualScore(
@@ -475,4 +511,22 @@ const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 /** A box as the metadata's [x, y, width, height]. */
 function bboxOf(box: Box): number[] {
   return [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0];
+}
+
+/** Largest share of the image's width and height the lines of one mark span; a tiled mark's copies spread wider. */
+const BLOCK_SHARE = 0.4;
+
+/** Whether the marks found lie together in one block, as the lines of one stamp or caption do. */
+function inOneBlock(found: readonly Found[], image: RawImage): boolean {
+  const box = found.map((f) => f.analysis.box).reduce(unionBox);
+  return box.x1 - box.x0 <= BLOCK_SHARE * image.width && box.y1 - box.y0 <= BLOCK_SHARE * image.height;
+}
+
+/** Median text height of the marks found that came from a text region (the scale of their strokes). */
+function medianTextHeight(found: readonly Found[], regions: readonly Region[]): number {
+  const heights = found
+    .filter((f) => f.region >= 0)
+    .map((f) => regions[f.region]!.textHeight)
+    .sort((a, b) => a - b);
+  return heights[heights.length >> 1] ?? 0;
 }

@@ -54,6 +54,9 @@ export const MAX_PRODUCT_OVERLAY_ALPHA = 0.6;
 /** Share of the unmarked pixels around a coloured line that must be the plain backdrop for it to float there. */
 const OPEN_GROUND = 0.98;
 
+/** How much less of the deviation the blend may explain for a mark wholly on the backdrop. */
+const LOOSE_FIT = 0.06;
+
 /** A plausible mark: opacity between faint and opaque, colour inside the gamut, and the fit tight. */
 export function plausibleBlend(a: RegionAnalysis, t: Thresholds): boolean {
   const { alpha, colour, explained } = a.model;
@@ -73,7 +76,17 @@ export function classify(
   height: number,
   t: Thresholds,
 ): Verdict {
-  if (!plausibleBlend(a, t)) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
+  if (!plausibleBlend(a, t)) {
+    // Wholly on the backdrop the restored pixels are the backdrop whatever α is, so a looser fit will do there:
+    // thin coloured letters keep their JPEG-subsampled chroma off the blend's line.
+    const whollyOnBackdrop =
+      plainBackground !== null &&
+      plausibleBlend(a, { ...t, explained: t.explained - LOOSE_FIT }) &&
+      strokeShareOn(a, plainBackground, width) >= OPEN_GROUND &&
+      groundShareOn(a, plainBackground, width) >= OPEN_GROUND;
+    if (!whollyOnBackdrop) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
+    return { overlay: true, confidence: 0.4, reason: 'floats on the plain background' };
+  }
   const { backgroundSpread, explained } = a.model;
   const fit = clamp((explained - t.explained) / (1 - t.explained + 1e-6), 0, 1);
   // Over the product, a dense mark (above MAX_PRODUCT_OVERLAY_ALPHA) looks too much like ink that happens to fit.
