@@ -50,7 +50,7 @@ import {
   thresholdsFor,
   type Verdict,
 } from './watermark/classify-overlay.js';
-import { faintTextRegions } from './watermark/detect-faint-text.js';
+import { faintTextRegions, huedPiecesAfloat } from './watermark/detect-faint-text.js';
 import {
   type Copy,
   copyOf,
@@ -181,7 +181,7 @@ export const removeWatermark = defineProcessor({
     // Identical products side by side repeat their print too, but not a step further on.
     if (found.length === 0) found = confirmedRepeats(image, regions, first.lettered, thresholds);
     // Nothing found on a studio backdrop: a second look, with the backdrop's differences stretched, for pale marks.
-    if (found.length === 0 && plain) {
+    if (found.length === 0 && plain && huedPiecesAfloat(image, plain, borderColour(image))) {
       const from = regions.length;
       regions.push(
         ...(await faintTextRegions(image, plain, borderColour(image), context.models, linesOf, regions)),

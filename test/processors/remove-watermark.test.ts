@@ -15,6 +15,8 @@ import { MediaStudioError } from '../../src/errors.js';
 import { parseParams } from '../../src/processors/index.js';
 import { removeWatermark } from '../../src/processors/remove-watermark.js';
 import type { RawImage } from '../../src/processors/types.js';
+import { borderColour, plainBackground } from '../../src/processors/watermark/classify-overlay.js';
+import { huedPiecesAfloat } from '../../src/processors/watermark/detect-faint-text.js';
 import { datasetFile } from '../helpers/datasets.js';
 import { decodeFile, useModels } from '../helpers/models.js';
 
@@ -308,6 +310,21 @@ describe('remove_watermark', () => {
       expect(result.metadata.pieces_afloat).toBeGreaterThan(0);
     },
   );
+
+  it('looks at the backdrop a second time only where something hued floats on it', async () => {
+    const photo = await decode(datasetFile('products', 'images', 'magento_ub02-black-0.jpg'));
+    const side = Math.round(0.3 * Math.min(photo.width, photo.height));
+    const { image } = await withLogo(photo, 'logo_pymatting_rgba.png', 0.2, side, [
+      40,
+      photo.height - side - 10,
+    ]);
+    const afloat = (im: RawImage) => {
+      const plain = plainBackground(im, 3);
+      return plain !== null && huedPiecesAfloat(im, plain, borderColour(im));
+    };
+    expect(afloat(photo)).toBe(false);
+    expect(afloat(image)).toBe(true);
+  });
 
   it('does no harm where bold white tiled text over a dark textured ball reads as a dark mark in some regions', async () => {
     // The median under bold light letters takes their level, and the gaps between them fit a dark blend there;

@@ -6,12 +6,61 @@
  * picture; the regions it adds are measured and judged on the photo like any other.
  */
 import type { ModelProvider } from '../../models/model-provider.js';
-import { type Box, boxesOverlap } from '../connected-components.js';
+import { type Box, boxesOverlap, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { type TextMap, type TextRegion, textProbability } from './detect-text.js';
 
 /** Factor the difference from the backdrop is stretched by: 25 levels become 75, about the contrast of print. */
 export const BACKDROP_GAIN = 3;
+
+/** Spread (levels) between the channels of a pixel's difference from the backdrop that shows a hue. */
+const HUE_LEVELS = 12;
+/** Pixels of hue floating on the backdrop that are worth a second look (a pale caption has thousands). */
+const MIN_HUED_PIXELS = 100;
+
+/**
+ * Whether anything of a colour floats on the backdrop (an image-sized mask): pixels on it whose difference
+ * from the backdrop has a hue, in pieces that nowhere touch the rest of the picture (a coloured product's rim
+ * does). The second look, a second run of the detector, is spent only then: the pieces it restores are
+ * coloured ones (floating-mark.ts), and a clean studio shot has none.
+ */
+export function huedPiecesAfloat(
+  image: RawImage,
+  plain: Uint8Array,
+  backdrop: readonly [number, number, number],
+): boolean {
+  const { width: w, height: h, data } = image;
+  const hued = (i: number) => {
+    if (!plain[i]) return false;
+    const j = 4 * i;
+    const r = data[j]! - backdrop[0];
+    const g = data[j + 1]! - backdrop[1];
+    const b = data[j + 2]! - backdrop[2];
+    return Math.max(r, g, b) - Math.min(r, g, b) >= HUE_LEVELS;
+  };
+  const { labels, components } = labelComponents(w, h, hued);
+  const touches = new Uint8Array(components.length + 1);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!l || touches[l]) continue;
+    const x = i % w;
+    const y = (i - x) / w;
+    for (let dy = -1; dy <= 1 && !touches[l]; dy++)
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h || !plain[ny * w + nx]) {
+          touches[l] = 1;
+          break;
+        }
+      }
+  }
+  let afloat = 0;
+  components.forEach((c, index) => {
+    if (!touches[index + 1]) afloat += c.area;
+  });
+  return afloat >= MIN_HUED_PIXELS;
+}
 
 /** The image with each pixel's difference from `backdrop` multiplied by `gain`, clipped to 0..255. */
 export function stretchedFromBackdrop(
