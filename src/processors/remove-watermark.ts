@@ -16,8 +16,11 @@
  *    the template of all its copies, which finds and restores those over the product (`tiled-copies.ts`);
  *    where its copies overlap, both layers go (`stacked-copies.ts`). A single mark's letters are grown from
  *    where they were measured along the product, where the median background misses them (`grow-strokes.ts`).
+ *    When nothing is found on a studio backdrop where something hued floats, the detector looks again with the
+ *    backdrop's differences stretched, for pale marks (`detect-faint-text.ts`).
  * 4. **Restore** by inverting the blend (`unblend.ts`, Dekel et al. CVPR 2017), which recovers the photo
- *    instead of smearing it; only a mark that hides the photo completely is inpainted, whole, by exemplar
+ *    instead of smearing it; a coloured mark wholly on the backdrop is the backdrop again, with every piece
+ *    of it near by in its hue (`floating-mark.ts`); only a mark that hides the photo completely is inpainted, whole, by exemplar
  *    patches (`inpaint-patch.ts`).
  *
  * When nothing is judged a watermark the input comes back as it is, the same pixels. Params keep the seed's
