@@ -44,8 +44,8 @@ import {
 } from './watermark/analyse-region.js';
 import {
   borderColour,
-  chroma,
   classify,
+  isNeutral,
   plainBackground,
   plausibleBlend,
   strokesAreLetters,
@@ -459,7 +459,7 @@ function confirmedRepeats(
       const same =
         Math.abs(one.a.model.alpha - two.a.model.alpha) < 0.06 &&
         Math.max(...one.a.model.colour.map((c, k) => Math.abs(c - two.a.model.colour[k]!))) < 20 &&
-        chroma(one.a.model.colour) < 40;
+        isNeutral(one.a.model.colour);
       const ratio = one.a.strokePixels / Math.max(1, two.a.strokePixels);
       if (!same || ratio < 0.5 || ratio > 2) continue;
       const first = copyOf(one.a, regions[one.i]!, image.width, image.height);

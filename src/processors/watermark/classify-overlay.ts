@@ -69,6 +69,17 @@ export function chroma(colour: readonly number[]): number {
   return Math.max(...colour) - Math.min(...colour);
 }
 
+/**
+ * Spread between a mark colour's channels below which it is neutral (white, grey, black): a blend of such a
+ * colour also explains the product's own shading and highlights, while a hue is itself evidence of a mark.
+ */
+const CHROMATIC = 40;
+
+/** Whether a mark's colour is white, grey or black rather than a hue. */
+export function isNeutral(colour: readonly number[]): boolean {
+  return chroma(colour) < CHROMATIC;
+}
+
 export function classify(
   a: RegionAnalysis,
   plainBackground: Uint8Array | null,
@@ -98,7 +109,7 @@ export function classify(
     };
   }
   const share = plainBackground ? strokeShareOn(a, plainBackground, width) : 0;
-  const neutral = chroma(a.model.colour) < 40;
+  const neutral = isNeutral(a.model.colour);
   // A coloured line could be print on a white product that the backdrop's flood reached; it counts as floating
   // only when the ground all round it is the backdrop too, with no product edge or shading in its box.
   const afloat =

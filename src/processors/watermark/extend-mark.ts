@@ -13,6 +13,7 @@
 import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { analyseRegion, edgeBand, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
+import { isNeutral } from './classify-overlay.js';
 import { type BlendModel, blendShare, coverage, fitBlend, shapeCoverage } from './estimate-alpha.js';
 import { erode, maskAbove } from './raster.js';
 
@@ -22,8 +23,6 @@ const REACH_TEXT_HEIGHTS = 3;
 const MAX_ALPHA = 0.98;
 /** Smallest piece kept, stroke pixels. */
 const MIN_PIECE_PX = 30;
-/** Colour spread between channels above which a mark's colour is itself the evidence (no shading is green). */
-const CHROMATIC = 40;
 
 export interface Extension {
   readonly analysis: RegionAnalysis;
@@ -44,7 +43,7 @@ export function extendMark(
   minExplained: number,
 ): Extension | null {
   const { colour } = model;
-  if (found.length === 0 || Math.max(...colour) - Math.min(...colour) < CHROMATIC) return null;
+  if (found.length === 0 || isNeutral(colour)) return null;
   const reach = Math.round(REACH_TEXT_HEIGHTS * textHeight);
   const around = (b: Box): Box => grownBox(b, reach, image.width, image.height);
   const box = around({

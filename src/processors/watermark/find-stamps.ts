@@ -19,8 +19,8 @@ import {
 } from './analyse-region.js';
 import {
   borderColour,
-  chroma,
   classify,
+  isNeutral,
   MAX_PRODUCT_OVERLAY_ALPHA,
   plausibleBlend,
   type Thresholds,
@@ -68,7 +68,7 @@ export function findStamps(
       !accepted &&
       sweep &&
       plausibleBlend(analysis, t) &&
-      chroma(analysis.model.colour) < 40 &&
+      isNeutral(analysis.model.colour) &&
       shareOverColour(analysis, sweep) >= ON_SWEEP_SHARE
     )
       accepted = { overlay: true, confidence: 0.5, reason: 'faint stamp over the studio background' };

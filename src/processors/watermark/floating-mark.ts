@@ -9,6 +9,7 @@
 import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { cropPlanes, groundShareOn, type RegionAnalysis, strokeShareOn } from './analyse-region.js';
+import { isNeutral } from './classify-overlay.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
 import { dilate } from './raster.js';
 
@@ -20,8 +21,6 @@ const WHOLLY_ON = 0.98;
 const DEVIATION = 10;
 /** Cosine between a piece's mean deviation and the mark's (colour − backdrop) for the same hue. */
 const SAME_HUE = 0.95;
-/** Smallest difference between the mark colour's channels for its hue to tell it from shading and shadows. */
-const CHROMATIC = 40;
 /** Share of a piece's ring on the backdrop's flood (the rest: its letters' counters). */
 const RING_ON_BACKDROP = 0.8;
 /** Rim around the pieces filled too: anti-aliasing and JPEG ringing, within the backdrop. */
@@ -55,7 +54,7 @@ export function floatingMark(
 ): FloatingMark | null {
   if (found.length === 0) return null;
   const { alpha, colour } = found[0]!.model;
-  if (Math.max(...colour) - Math.min(...colour) < CHROMATIC || alpha <= 0) return null;
+  if (isNeutral(colour) || alpha <= 0) return null;
   const box = grownBox(
     found.map((a) => a.box).reduce(unionBox),
     Math.round(REACH_TEXT_HEIGHTS * textHeight),
