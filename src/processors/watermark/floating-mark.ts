@@ -3,8 +3,8 @@
  * stamp's icon above its caption, a line of small print. On the backdrop no product can be hidden, so the
  * restoration is the backdrop itself, whatever the mark's opacity per pixel (a logo's own alpha varies across
  * it, and thin coloured letters keep JPEG's smeared chroma off any single blend). The pieces are the parts
- * near the mark that differ from the backdrop, are surrounded by it on every side (so no part of the product,
- * which meets the frame or the rest of the product somewhere), and deviate from it in the mark's own hue.
+ * near the mark that differ from the backdrop in the mark's own hue and are surrounded by it, but for their own
+ * counters (so no part of the product, which meets the frame or the rest of the product somewhere).
  */
 import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
