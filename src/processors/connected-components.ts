@@ -90,6 +90,18 @@ export function labelComponents(width: number, height: number, inside: (i: numbe
   return { labels, count: components.length, components };
 }
 
+/** The 8 neighbours of pixel i (= y·width + x) that lie inside a width × height raster. */
+export function* neighbours(i: number, width: number, height: number): Generator<number> {
+  const x = i % width;
+  const y = (i - x) / width;
+  for (let dy = -1; dy <= 1; dy++)
+    for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx;
+      const ny = y + dy;
+      if ((dx || dy) && nx >= 0 && ny >= 0 && nx < width && ny < height) yield ny * width + nx;
+    }
+}
+
 /** Bounding box of the nonzero pixels of a raster, grown by `pad` and clipped to it; null if there are none. */
 export function nonzeroBox(
   values: ArrayLike<number>,

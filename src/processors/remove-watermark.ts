@@ -52,6 +52,7 @@ import {
   type Thresholds,
   thresholdsFor,
   type Verdict,
+  whollyOnBackdrop,
 } from './watermark/classify-overlay.js';
 import { faintTextRegions, huedPiecesAfloat } from './watermark/detect-faint-text.js';
 import {
@@ -66,7 +67,7 @@ import { coverage } from './watermark/estimate-alpha.js';
 import { extendLine } from './watermark/extend-line.js';
 import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
-import { fillInto, floatingMark, whollyOnBackdrop } from './watermark/floating-mark.js';
+import { fillInto, floatingMark } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
@@ -184,11 +185,10 @@ export const removeWatermark = defineProcessor({
     // Identical products side by side repeat their print too, but not a step further on.
     if (found.length === 0) found = confirmedRepeats(image, regions, first.lettered, thresholds);
     // Nothing found on a studio backdrop: a second look, with the backdrop's differences stretched, for pale marks.
-    if (found.length === 0 && plain && huedPiecesAfloat(image, plain, borderColour(image))) {
+    const backdrop = plain ? borderColour(image) : null;
+    if (found.length === 0 && plain && backdrop && huedPiecesAfloat(image, plain, backdrop)) {
       const from = regions.length;
-      regions.push(
-        ...(await faintTextRegions(image, plain, borderColour(image), context.models, linesOf, regions)),
-      );
+      regions.push(...(await faintTextRegions(image, plain, backdrop, context.models, linesOf, regions)));
       context.signal?.throwIfAborted();
       found = judge(from).judged;
     }
@@ -320,20 +320,20 @@ export const removeWatermark = defineProcessor({
     let extended = 0;
     let alongLine = 0;
     if (shared && kind === 'text') {
-      const heights = found.map((f) => regions[f.region]!.textHeight).sort((a, b) => a - b);
+      const textHeight = medianTextHeight(found, regions);
       // A line of large text the detector saw a few letters of: the other letters share the blend and the line.
       const line = extendLine(
         image,
         found.map((f) => f.analysis),
         shared,
-        heights[heights.length >> 1]!,
+        textHeight,
         thresholds.explained - SHARED_BLEND_SLACK,
       );
       const more = extendMark(
         image,
         found.map((f) => f.analysis),
         shared,
-        heights[heights.length >> 1]!,
+        textHeight,
         thresholds.explained - SHARED_BLEND_SLACK,
       );
       if (more) {

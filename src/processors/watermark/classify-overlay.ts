@@ -53,8 +53,16 @@ export function thresholdsFor(sensitivity: number): Thresholds {
  */
 export const MAX_PRODUCT_OVERLAY_ALPHA = 0.55;
 
-/** Share of the unmarked pixels around a coloured line that must be the plain backdrop for it to float there. */
+/**
+ * Share of the unmarked pixels around a coloured line that must be the plain backdrop for it to float there,
+ * and of both its strokes and that ground for a mark to lie wholly on the backdrop.
+ */
 const OPEN_GROUND = 0.98;
+
+/** Whether a mark's strokes and the unmarked ground around them lie on the plain backdrop (an image-sized mask). */
+export function whollyOnBackdrop(a: RegionAnalysis, plain: Uint8Array, width: number): boolean {
+  return strokeShareOn(a, plain, width) >= OPEN_GROUND && groundShareOn(a, plain, width) >= OPEN_GROUND;
+}
 
 /** How much less of the deviation the blend may explain for a mark wholly on the backdrop. */
 const LOOSE_FIT = 0.06;
@@ -92,12 +100,11 @@ export function classify(
   if (!plausibleBlend(a, t)) {
     // Wholly on the backdrop the restored pixels are the backdrop whatever α is, so a looser fit will do there:
     // thin coloured letters keep their JPEG-subsampled chroma off the blend's line.
-    const whollyOnBackdrop =
+    const looselyAfloat =
       plainBackground !== null &&
       plausibleBlend(a, { ...t, explained: t.explained - LOOSE_FIT }) &&
-      strokeShareOn(a, plainBackground, width) >= OPEN_GROUND &&
-      groundShareOn(a, plainBackground, width) >= OPEN_GROUND;
-    if (!whollyOnBackdrop) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
+      whollyOnBackdrop(a, plainBackground, width);
+    if (!looselyAfloat) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
     return { overlay: true, confidence: 0.4, reason: 'floats on the plain background' };
   }
   const { backgroundSpread, explained } = a.model;

@@ -6,7 +6,7 @@
  * picture; the regions it adds are measured and judged on the photo like any other.
  */
 import type { ModelProvider } from '../../models/model-provider.js';
-import { type Box, boxesOverlap, labelComponents } from '../connected-components.js';
+import { type Box, boxesOverlap, labelComponents, neighbours } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { type TextMap, type TextRegion, textProbability } from './detect-text.js';
 
@@ -43,17 +43,11 @@ export function huedPiecesAfloat(
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
     if (!l || touches[l]) continue;
+    // The frame's edge counts as the rest of the picture too.
     const x = i % w;
     const y = (i - x) / w;
-    for (let dy = -1; dy <= 1 && !touches[l]; dy++)
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= w || ny >= h || !plain[ny * w + nx]) {
-          touches[l] = 1;
-          break;
-        }
-      }
+    if (x === 0 || y === 0 || x === w - 1 || y === h - 1) touches[l] = 1;
+    else for (const j of neighbours(i, w, h)) if (!plain[j]) touches[l] = 1;
   }
   let afloat = 0;
   components.forEach((c, index) => {

@@ -6,17 +6,15 @@
  * near the mark that differ from the backdrop in the mark's own hue and are surrounded by it, but for their own
  * counters (so no part of the product, which meets the frame or the rest of the product somewhere).
  */
-import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
+import { type Box, grownBox, labelComponents, neighbours, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { cropPlanes, groundShareOn, type RegionAnalysis, strokeShareOn } from './analyse-region.js';
+import { cropPlanes, type RegionAnalysis } from './analyse-region.js';
 import { isNeutral } from './classify-overlay.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
 import { dilate } from './raster.js';
 
 /** How far around the mark its other pieces are looked for, in text heights (a stamp's icon sits above it). */
 const REACH_TEXT_HEIGHTS = 8;
-/** Share of a mark's strokes and of its unmarked ground on the backdrop for it to lie wholly there. */
-const WHOLLY_ON = 0.98;
 /** Levels (largest channel) by which a pixel differs from the backdrop to be part of a piece. */
 const DEVIATION = 10;
 /** Cosine between a piece's mean deviation and the mark's (colour − backdrop) for the same hue. */
@@ -35,11 +33,6 @@ export interface FloatingMark {
   /** The backdrop under the mask, over `box`. */
   readonly fill: Planes;
   readonly pieces: number;
-}
-
-/** Whether an accepted mark lies wholly on the plain backdrop (an image-sized mask). */
-export function whollyOnBackdrop(a: RegionAnalysis, plain: Uint8Array, width: number): boolean {
-  return strokeShareOn(a, plain, width) >= WHOLLY_ON && groundShareOn(a, plain, width) >= WHOLLY_ON;
 }
 
 /**
@@ -173,17 +166,6 @@ function medianOn(p: Planes, mask: Uint8Array): [number, number, number] {
     values.sort((a, b) => a - b);
     return values[values.length >> 1] ?? 0;
   }) as [number, number, number];
-}
-
-function* neighbours(i: number, w: number, h: number): Generator<number> {
-  const x = i % w;
-  const y = (i - x) / w;
-  for (let dy = -1; dy <= 1; dy++)
-    for (let dx = -1; dx <= 1; dx++) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if ((dx || dy) && nx >= 0 && ny >= 0 && nx < w && ny < h) yield ny * w + nx;
-    }
 }
 
 function cosine(p: readonly number[], q: readonly number[]): number {
