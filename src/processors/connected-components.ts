@@ -48,11 +48,21 @@ export interface Components {
 
 /** 8-connected components of the pixels where `inside(i)` holds (i = y·width + x). */
 export function labelComponents(width: number, height: number, inside: (i: number) => boolean): Components {
+  // The predicate is asked once per pixel: every caller passes its own closure, so each call is a slow
+  // megamorphic one, and the flood would otherwise ask again for each of a pixel's neighbours.
+  const mask = new Uint8Array(width * height);
+  for (let i = 0; i < mask.length; i++) if (inside(i)) mask[i] = 1;
+  return labelMask(width, height, mask);
+}
+
+/** 8-connected components of the nonzero pixels of `mask`. */
+export function labelMask(width: number, height: number, mask: Uint8Array): Components {
   const labels = new Int32Array(width * height);
-  const stack = new Int32Array(width * height);
+  // The stack grows on demand: most masks are sparse, and a megapixel's worth of it costs page faults to touch.
+  let stack = new Int32Array(Math.min(labels.length, 4096));
   const components: Component[] = [];
   for (let start = 0; start < labels.length; start++) {
-    if (labels[start] !== 0 || !inside(start)) continue;
+    if (mask[start] === 0 || labels[start] !== 0) continue;
     const label = components.length + 1;
     labels[start] = label;
     let top = 0;
@@ -71,19 +81,21 @@ export function labelComponents(width: number, height: number, inside: (i: numbe
       if (y < y0) y0 = y;
       if (x >= x1) x1 = x + 1;
       if (y >= y1) y1 = y + 1;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx;
-          if (nx < 0 || nx >= width) continue;
-          const j = ny * width + nx;
-          if (labels[j] === 0 && inside(j)) {
+      const xa = x > 0 ? x - 1 : x;
+      const xb = x < width - 1 ? x + 1 : x;
+      const ya = y > 0 ? y - 1 : y;
+      const yb = y < height - 1 ? y + 1 : y;
+      for (let ny = ya; ny <= yb; ny++)
+        for (let j = ny * width + xa, end = ny * width + xb; j <= end; j++)
+          if (mask[j] !== 0 && labels[j] === 0) {
             labels[j] = label;
+            if (top === stack.length) {
+              const grown = new Int32Array(Math.min(labels.length, 2 * stack.length));
+              grown.set(stack);
+              stack = grown;
+            }
             stack[top++] = j;
           }
-        }
-      }
     }
     components.push({ area, box: { x0, y0, x1, y1 } });
   }

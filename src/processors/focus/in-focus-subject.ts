@@ -14,7 +14,7 @@
  * guard against it is tuned yet; an occluding-edge test along the cut (tried) also rejected the T-shirt over
  * the statues, whose outline there is dark on dark.
  */
-import { labelComponents, nonzeroBox } from '../connected-components.js';
+import { labelMask, nonzeroBox } from '../connected-components.js';
 import { downsampleRgb } from '../matting/downsample.js';
 import { dilate, erode } from '../watermark/raster.js';
 import { edgeBlur } from './edge-blur.js';
@@ -135,7 +135,7 @@ function splitRegion(rgb: Uint8Array, region: Uint8Array, width: number, height:
   const keep = new Uint8Array(n);
   for (let i = 0; i < n; i++) keep[i] = region[i] && state[labels[i]!] !== -1 ? 1 : 0;
   // A kept piece that holds little of the in-focus vote (a statue's lit edge) is a scrap of the scene object.
-  const pieces = labelComponents(width, height, (i) => keep[i] === 1);
+  const pieces = labelMask(width, height, keep);
   const vouched = new Float64Array(pieces.count + 1);
   let allVouched = 0;
   for (let i = 0; i < n; i++) {

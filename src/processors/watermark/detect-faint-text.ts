@@ -6,7 +6,7 @@
  * picture; the regions it adds are measured and judged on the photo like any other.
  */
 import type { ModelProvider } from '../../models/model-provider.js';
-import { type Box, boxesOverlap, labelComponents, neighbours } from '../connected-components.js';
+import { type Box, boxesOverlap, labelMask } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { type TextMap, type TextRegion, textProbability } from './detect-text.js';
 
@@ -30,15 +30,16 @@ export function huedPiecesAfloat(
   backdrop: readonly [number, number, number],
 ): boolean {
   const { width: w, height: h, data } = image;
-  const hued = (i: number) => {
-    if (!plain[i]) return false;
-    const j = 4 * i;
-    const r = data[j]! - backdrop[0];
-    const g = data[j + 1]! - backdrop[1];
-    const b = data[j + 2]! - backdrop[2];
-    return Math.max(r, g, b) - Math.min(r, g, b) >= HUE_LEVELS;
-  };
-  const { labels, components } = labelComponents(w, h, hued);
+  const [r0, g0, b0] = backdrop;
+  const hued = new Uint8Array(w * h);
+  for (let i = 0, j = 0; i < hued.length; i++, j += 4) {
+    if (!plain[i]) continue;
+    const r = data[j]! - r0;
+    const g = data[j + 1]! - g0;
+    const b = data[j + 2]! - b0;
+    if (Math.max(r, g, b) - Math.min(r, g, b) >= HUE_LEVELS) hued[i] = 1;
+  }
+  const { labels, components } = labelMask(w, h, hued);
   const touches = new Uint8Array(components.length + 1);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
@@ -47,7 +48,12 @@ export function huedPiecesAfloat(
     const x = i % w;
     const y = (i - x) / w;
     if (x === 0 || y === 0 || x === w - 1 || y === h - 1) touches[l] = 1;
-    else for (const j of neighbours(i, w, h)) if (!plain[j]) touches[l] = 1;
+    else
+      for (let j = i - w; j <= i + w; j += w)
+        if (!plain[j - 1] || !plain[j] || !plain[j + 1]) {
+          touches[l] = 1;
+          break;
+        }
   }
   let afloat = 0;
   components.forEach((c, index) => {

@@ -7,7 +7,7 @@
  * become regions. These are only candidates: every one is measured and judged like a text region afterwards
  * (`analyse-region.ts`, `classify-overlay.ts`), so the product's own print and shading stay.
  */
-import { type Box, labelComponents } from '../connected-components.js';
+import { type Box, labelMask } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import type { Region } from './analyse-region.js';
 import { cropPlanes } from './analyse-region.js';
@@ -79,7 +79,7 @@ export function overlayCandidates(
     // Strokes of one stamp lie a few pixels apart: closing the gaps makes the stamp one cluster.
     const gap = Math.max(2, Math.round(0.01 * short));
     const joined = dilate(fits, w, h, gap);
-    const { labels, components } = labelComponents(w, h, (i) => joined[i] !== 0);
+    const { labels, components } = labelMask(w, h, joined);
     const counts = new Int32Array(components.length + 1);
     const edgeHist = new Int32Array((components.length + 1) * BINS);
     const edge = steps(opacity, m, b, w, h, options);

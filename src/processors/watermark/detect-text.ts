@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { ModelProvider } from '../../models/model-provider.js';
 import { Tensor } from '../../models/model-provider.js';
 import { ppOcrV4Det, type TextDetectorModelSpec } from '../../models/ppocr-det.js';
-import { type Box, labelComponents } from '../connected-components.js';
+import { type Box, labelMask } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { dilate, erode } from './raster.js';
 
@@ -98,30 +98,33 @@ export function textRegions(
   const { width: w, height: h } = map;
   const bin = new Uint8Array(map.prob.length);
   for (let i = 0; i < bin.length; i++) bin[i] = map.prob[i]! > threshold ? 1 : 0;
-  const { labels, components } = labelComponents(w, h, (i) => bin[i] !== 0);
+  const { labels, components } = labelMask(w, h, bin);
   const sums = new Float64Array(components.length);
   const edges = new Int32Array(components.length);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    if (l === 0) continue;
-    sums[l - 1]! += map.prob[i]!;
-    const x = i % w;
-    if (
-      x === 0 ||
-      x === w - 1 ||
-      i < w ||
-      i >= w * (h - 1) ||
-      !bin[i - 1] ||
-      !bin[i + 1] ||
-      !bin[i - w] ||
-      !bin[i + w]
-    )
-      edges[l - 1]!++;
-  }
+  // Each kernel's score and edge from its own box: kernels are a small part of the map.
+  components.forEach((c, k) => {
+    for (let y = c.box.y0; y < c.box.y1; y++)
+      for (let x = c.box.x0, i = y * w + x; x < c.box.x1; x++, i++) {
+        if (labels[i] !== k + 1) continue;
+        sums[k]! += map.prob[i]!;
+        if (
+          x === 0 ||
+          x === w - 1 ||
+          y === 0 ||
+          y === h - 1 ||
+          !bin[i - 1] ||
+          !bin[i + 1] ||
+          !bin[i - w] ||
+          !bin[i + w]
+        )
+          edges[k]!++;
+      }
+  });
   // Each kept kernel grown to its text line; lines that touch join one region unless their text heights differ
   // by more than MAX_JOINED_HEIGHT_RATIO (a large overlay letter over small print is two things to judge).
   const lines: Line[] = [];
-  const owner = new Int32Array(bin.length).fill(-1);
+  // Line id + 1 per detector pixel, 0 for none.
+  const owner = new Int32Array(bin.length);
   const scale = (map.scaleX + map.scaleY) / 2;
   components.forEach((c, k) => {
     const score = sums[k]! / c.area;
@@ -163,11 +166,11 @@ export function textRegions(
         const rim = inner[y * cw + x] ? 0 : 1;
         for (let ny = Math.max(0, gy - rim); ny <= Math.min(h - 1, gy + rim); ny++)
           for (let nx = Math.max(0, gx - rim); nx <= Math.min(w - 1, gx + rim); nx++) {
-            const other = owner[ny * w + nx]!;
+            const other = owner[ny * w + nx]! - 1;
             if (other >= 0 && other !== id && compatible(lines[other]!.textHeight, textHeight))
               join(lines, other, id);
           }
-        if (owner[i]! < 0 || compatible(lines[owner[i]!]!.textHeight, textHeight)) owner[i] = id;
+        if (owner[i] === 0 || compatible(lines[owner[i]! - 1]!.textHeight, textHeight)) owner[i] = id + 1;
       }
   });
   const groups = new Map<number, Line[]>();
@@ -198,12 +201,14 @@ export function textRegions(
     const y1 = Math.min(imageHeight, Math.ceil(box.y1 * map.scaleY));
     const bw = x1 - x0;
     const mask = new Uint8Array(bw * (y1 - y0));
+    // Detector column of each image column, once for all rows.
+    const column = new Int32Array(bw);
+    for (let x = x0; x < x1; x++) column[x - x0] = Math.min(box.x1 - 1, Math.floor(x / map.scaleX)) - box.x0;
     for (let y = y0; y < y1; y++) {
       const sy = Math.min(box.y1 - 1, Math.floor(y / map.scaleY));
-      for (let x = x0; x < x1; x++) {
-        const sx = Math.min(box.x1 - 1, Math.floor(x / map.scaleX));
-        if (inGroup[(sy - box.y0) * gw + sx - box.x0]) mask[(y - y0) * bw + (x - x0)] = 1;
-      }
+      const from = (sy - box.y0) * gw;
+      const to = (y - y0) * bw;
+      for (let x = 0; x < bw; x++) if (inGroup[from + column[x]!]) mask[to + x] = 1;
     }
     const textHeight = Math.max(...members.map((m) => m.textHeight));
     const score = Math.max(...members.map((m) => m.score));

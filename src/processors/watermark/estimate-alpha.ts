@@ -278,14 +278,22 @@ function initialWeights(m: Planes, b: Planes, candidates: Int32Array, noise: num
   let best = -1;
   let bestA = 0;
   let bestG = 0;
+  const [m0, m1, m2] = m;
+  const [b0, b1, b2] = b;
   for (const a of START_ALPHAS)
     for (const g of START_GREYS) {
+      // The grid is 35 blends over up to MAX_FIT_PIXELS pixels: channels unrolled, each tested as before.
+      const paint = a * g;
+      const keep = 1 - a;
       let inliers = 0;
       for (let j = 0; j < n; j++) {
         const i = candidates[j]!;
-        let ok = true;
-        for (let k = 0; k < 3 && ok; k++) ok = Math.abs(m[k]![i]! - a * g - (1 - a) * b[k]![i]!) <= tol;
-        if (ok) inliers++;
+        if (
+          Math.abs(m0[i]! - paint - keep * b0[i]!) <= tol &&
+          Math.abs(m1[i]! - paint - keep * b1[i]!) <= tol &&
+          Math.abs(m2[i]! - paint - keep * b2[i]!) <= tol
+        )
+          inliers++;
       }
       if (inliers > best) {
         best = inliers;
@@ -321,30 +329,46 @@ function intoGamut(
   let alpha = 1 - slope;
   const colour = intercept.map((v) => v / alpha);
   if (colour.every((v) => v >= 0 && v <= 255)) return [slope, intercept];
+  const [m0, m1, m2] = m;
+  const [b0, b1, b2] = b;
+  const n = candidates.length;
   for (let iter = 0; iter < 8; iter++) {
     for (let k = 0; k < 3; k++) colour[k] = clamp(colour[k]!, 0, 255);
+    // Channels unrolled as in fitBlend; every sum keeps the per-channel order of the loop it replaces.
+    const [c0, c1, c2] = colour as [number, number, number];
     let num = 0;
     let den = 0;
-    for (let j = 0; j < candidates.length; j++) {
+    for (let j = 0; j < n; j++) {
       const i = candidates[j]!;
       const w = weights[j]!;
-      for (let k = 0; k < 3; k++) {
-        const e = colour[k]! - b[k]![i]!;
-        num += w * (m[k]![i]! - b[k]![i]!) * e;
-        den += w * e * e;
-      }
+      const e0 = c0 - b0[i]!;
+      num += w * (m0[i]! - b0[i]!) * e0;
+      den += w * e0 * e0;
+      const e1 = c1 - b1[i]!;
+      num += w * (m1[i]! - b1[i]!) * e1;
+      den += w * e1 * e1;
+      const e2 = c2 - b2[i]!;
+      num += w * (m2[i]! - b2[i]!) * e2;
+      den += w * e2 * e2;
     }
     alpha = clamp(den > 0 ? num / den : 0, 0.02, 0.98);
     // Colour given α: mean of (m − (1−α)B)/α.
-    const acc = [0, 0, 0];
+    const keep = 1 - alpha;
+    let acc0 = 0;
+    let acc1 = 0;
+    let acc2 = 0;
     let wSum = 0;
-    for (let j = 0; j < candidates.length; j++) {
+    for (let j = 0; j < n; j++) {
       const i = candidates[j]!;
       const w = weights[j]!;
       wSum += w;
-      for (let k = 0; k < 3; k++) acc[k]! += w * (m[k]![i]! - (1 - alpha) * b[k]![i]!);
+      acc0 += w * (m0[i]! - keep * b0[i]!);
+      acc1 += w * (m1[i]! - keep * b1[i]!);
+      acc2 += w * (m2[i]! - keep * b2[i]!);
     }
-    for (let k = 0; k < 3; k++) colour[k] = acc[k]! / (wSum * alpha);
+    colour[0] = acc0 / (wSum * alpha);
+    colour[1] = acc1 / (wSum * alpha);
+    colour[2] = acc2 / (wSum * alpha);
   }
   for (let k = 0; k < 3; k++) colour[k] = clamp(colour[k]!, 0, 255);
   return [1 - alpha, [alpha * colour[0]!, alpha * colour[1]!, alpha * colour[2]!]];

@@ -5,7 +5,7 @@
  * copy. Where a solid area of a copy deviates from its background clearly more than one layer can, its
  * coverage is raised to what it measures, up to two layers, so un-blending removes both.
  */
-import { labelComponents } from '../connected-components.js';
+import { labelMask } from '../connected-components.js';
 import type { RegionAnalysis } from './analyse-region.js';
 import { blendShare } from './estimate-alpha.js';
 import { dilate } from './raster.js';
@@ -29,7 +29,7 @@ export function withStackedCopies(a: RegionAnalysis): RegionAnalysis {
     raw[i] = Number.isNaN(share) ? 0 : share;
     if (s[i] === 1 && raw[i]! > threshold) over[i] = 1;
   }
-  const { labels, components } = labelComponents(w, h, (i) => over[i] === 1);
+  const { labels, components } = labelMask(w, h, over);
   if (components.length === 0) return a;
   // An overlap is two layers throughout: its median deviation is two layers' within a quarter of a layer's
   // room to white or black. A dark fold or a product edge under a copy deviates by anything.
