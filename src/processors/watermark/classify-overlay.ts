@@ -228,10 +228,8 @@ export function plainBackground(image: RawImage, growPx: number): Uint8Array | n
     while (l > row && state[l - 1] === 1) l--;
     let r = i;
     while (r < row + w - 1 && state[r + 1] === 1) r++;
-    for (let k = l; k <= r; k++) {
-      state[k] = 2;
-      seen[k] = 1;
-    }
+    state.fill(2, l, r + 1);
+    seen.fill(1, l, r + 1);
     for (const next of [row - w, row + w]) {
       if (next < 0 || next >= w * h) continue;
       let inRun = false;

@@ -56,13 +56,16 @@ export async function textProbability(
   const plane = w * h;
   const x = new Float32Array(3 * plane);
   const { mean, std } = spec.input;
-  // Planes in BGR order: plane 0 is blue, read from RGB offset 2.
+  // Planes in BGR order: plane 0 is blue, read from RGB offset 2. A byte has 256 values: each plane's are
+  // normalised once, into a table, rather than once per pixel.
+  const normalised = new Float32Array(256);
   for (let p = 0; p < 3; p++) {
     const src = 2 - p;
     const m = mean[p]!;
     const s = 255 * std[p]!;
+    for (let v = 0; v < 256; v++) normalised[v] = (v - 255 * m) / s;
     const off = p * plane;
-    for (let i = 0; i < plane; i++) x[off + i] = (rgb[i * 3 + src]! - 255 * m) / s;
+    for (let i = 0; i < plane; i++) x[off + i] = normalised[rgb[i * 3 + src]!]!;
   }
   const session = await models.session(spec);
   const out = await session.run({ [spec.input.name]: new Tensor('float32', x, [1, 3, h, w]) });
@@ -126,9 +129,10 @@ export function textRegions(
   // Line id + 1 per detector pixel, 0 for none.
   const owner = new Int32Array(bin.length);
   const scale = (map.scaleX + map.scaleY) / 2;
-  components.forEach((c, k) => {
+  for (let k = 0; k < components.length; k++) {
+    const c = components[k]!;
     const score = sums[k]! / c.area;
-    if (c.area < 4 || score < boxThreshold) return;
+    if (c.area < 4 || score < boxThreshold) continue;
     const bw = c.box.x1 - c.box.x0;
     const bh = c.box.y1 - c.box.y0;
     const unclip = (c.area * spec.unclipRatio) / (2 * (bw + bh));
@@ -145,34 +149,25 @@ export function textRegions(
     const own = new Uint8Array(cw * ch);
     for (let y = y0; y < y1; y++)
       for (let x = x0; x < x1; x++) if (labels[y * w + x] === k + 1) own[(y - y0) * cw + (x - x0)] = 1;
-    const line: Line = {
-      box: { x0, y0, x1, y1 },
-      mask: dilate(own, cw, ch, r),
-      textHeight,
-      score,
-      group: lines.length,
-    };
+    const mask = dilate(own, cw, ch, r);
     const id = lines.length;
-    lines.push(line);
+    lines.push({ box: { x0, y0, x1, y1 }, mask, textHeight, score, group: id });
     // Touching (8-connected) lines join, as the connected components of all grown lines would: another line
     // next to this one lies on it or beside its rim, so only the rim's pixels look at their neighbours.
-    const inner = erode(line.mask, cw, ch, 1);
+    const inner = erode(mask, cw, ch, 1);
     for (let y = 0; y < ch; y++)
       for (let x = 0; x < cw; x++) {
-        if (!line.mask[y * cw + x]) continue;
-        const gx = x + x0;
-        const gy = y + y0;
-        const i = gy * w + gx;
-        const rim = inner[y * cw + x] ? 0 : 1;
-        for (let ny = Math.max(0, gy - rim); ny <= Math.min(h - 1, gy + rim); ny++)
-          for (let nx = Math.max(0, gx - rim); nx <= Math.min(w - 1, gx + rim); nx++) {
-            const other = owner[ny * w + nx]! - 1;
-            if (other >= 0 && other !== id && compatible(lines[other]!.textHeight, textHeight))
-              join(lines, other, id);
-          }
+        if (!mask[y * cw + x]) continue;
+        const i = (y + y0) * w + x + x0;
+        if (inner[y * cw + x]) {
+          // Inside the line only the pixel itself can be another line's.
+          const other = owner[i]! - 1;
+          if (other >= 0 && other !== id && compatible(lines[other]!.textHeight, textHeight))
+            join(lines, other, id);
+        } else joinNeighbours(lines, owner, w, h, x + x0, y + y0, id, textHeight);
         if (owner[i] === 0 || compatible(lines[owner[i]! - 1]!.textHeight, textHeight)) owner[i] = id + 1;
       }
-  });
+  }
   const groups = new Map<number, Line[]>();
   for (const line of lines) {
     const g = root(lines, line.group);
@@ -230,6 +225,25 @@ interface Line {
   readonly score: number;
   /** Union-find parent. */
   group: number;
+}
+
+/** Joins line `id` with every compatible line that owns a pixel of the 3×3 around (gx, gy). */
+function joinNeighbours(
+  lines: Line[],
+  owner: Int32Array,
+  w: number,
+  h: number,
+  gx: number,
+  gy: number,
+  id: number,
+  textHeight: number,
+): void {
+  for (let ny = Math.max(0, gy - 1); ny <= Math.min(h - 1, gy + 1); ny++)
+    for (let nx = Math.max(0, gx - 1); nx <= Math.min(w - 1, gx + 1); nx++) {
+      const other = owner[ny * w + nx]! - 1;
+      if (other >= 0 && other !== id && compatible(lines[other]!.textHeight, textHeight))
+        join(lines, other, id);
+    }
 }
 
 const compatible = (a: number, b: number) => Math.max(a, b) <= MAX_JOINED_HEIGHT_RATIO * Math.min(a, b);
