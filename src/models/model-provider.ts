@@ -65,7 +65,7 @@ export class OnnxModelProvider implements ModelProvider {
     const key = `${spec.name}@${spec.sha256}`;
     const names = await this.host.load(key, path, {
       executionProviders: ['cpu'],
-      enableCpuMemArena: false,
+      enableCpuMemArena: spec.memoryArena === true,
       graphOptimizationLevel: 'all',
       ...(this.settings.intraOpThreads > 0 ? { intraOpNumThreads: this.settings.intraOpThreads } : {}),
     });

@@ -37,4 +37,10 @@ export interface ModelSpec {
   readonly licence: string;
   /** Where the weights come from upstream, for the README. */
   readonly origin: string;
+  /**
+   * Keep onnxruntime's CPU memory arena (activation buffers reused from run to run). Off by default: it
+   * doubles ISNet's peak memory (1.2 → 2.2 GB). Without it every run allocates its activations afresh, and a
+   * small model run once per image pays for that in page faults (see ppocr-det.ts).
+   */
+  readonly memoryArena?: boolean;
 }

