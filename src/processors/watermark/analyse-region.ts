@@ -165,9 +165,11 @@ export function edgeBand(a: RegionAnalysis): Int32Array {
   const core = new Uint8Array(a.width * a.height);
   for (let i = 0; i < core.length; i++) core[i] = a.coverage[i] === 1 ? 1 : 0;
   const deep = erode(core, a.width, a.height, 3);
-  const band: number[] = [];
-  for (let i = 0; i < core.length; i++) if (core[i] && !deep[i]) band.push(i);
-  return Int32Array.from(band);
+  let n = 0;
+  for (let i = 0; i < core.length; i++) n += core[i]! - deep[i]!;
+  const band = new Int32Array(n);
+  for (let i = 0, k = 0; i < core.length; i++) if (core[i] && !deep[i]) band[k++] = i;
+  return band;
 }
 
 /** One blend fitted over the edge bands of several regions (copies of one mark share α and colour). */
