@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { boxSum } from '../../src/processors/box-sum.js';
 import { labelComponents, labelMask } from '../../src/processors/connected-components.js';
 import { medianFilter } from '../../src/processors/watermark/estimate-alpha.js';
-import { dilate, erode } from '../../src/processors/watermark/raster.js';
+import { dilate, dilateColumns, erode } from '../../src/processors/watermark/raster.js';
 
 /** A deterministic pseudo-random source (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -74,6 +74,14 @@ describe('binary dilation and erosion', () => {
         expect(Array.from(erode(m, w, h, r)), `erode ${w}×${h} r${r}`).toEqual(
           counts.map((n) => (n === full ? 1 : 0)),
         );
+        // The column half alone: a set pixel within r above or below.
+        const columns = Array.from(m, (_, i) => {
+          const x = i % w;
+          const y = Math.floor(i / w);
+          for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) if (m[yy * w + x]) return 1;
+          return 0;
+        });
+        expect(Array.from(dilateColumns(m, w, h, r)), `dilateColumns ${w}×${h} r${r}`).toEqual(columns);
       }
   });
 });

@@ -21,6 +21,11 @@ export function dilate(mask: Uint8Array, width: number, height: number, r: numbe
   return nearAlongColumns(nearAlongRows(mask, width, height, r, true, false), width, height, r, false);
 }
 
+/** The column half of `dilate`: 1 where a set pixel lies within r along the column (for a mask dilated along rows). */
+export function dilateColumns(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  return r <= 0 ? mask.slice() : nearAlongColumns(mask, width, height, r, false);
+}
+
 /** Binary erosion by a square of radius r: 1 where the whole window lies in the image and is set. */
 export function erode(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   if (r <= 0) return mask.slice();
