@@ -4,22 +4,11 @@
  * the slow, obvious way, on random masks and images of awkward sizes, so a faster form can never drift from it.
  */
 import { describe, expect, it } from 'vitest';
+import { sequence as random } from '../../src/processors/backgrounds/noise.js';
 import { boxSum } from '../../src/processors/box-sum.js';
 import { labelComponents, labelMask } from '../../src/processors/connected-components.js';
 import { medianFilter } from '../../src/processors/watermark/estimate-alpha.js';
 import { dilate, dilateColumns, erode } from '../../src/processors/watermark/raster.js';
-
-/** A deterministic pseudo-random source (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sizes that include single rows and columns, and windows wider than the raster. */
 const CASES = [
