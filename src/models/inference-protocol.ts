@@ -17,7 +17,7 @@ export interface TensorMessage {
 /** Session options that can cross a thread boundary (plain data only). */
 export type SessionOptions = Pick<
   InferenceSession.SessionOptions,
-  'executionProviders' | 'enableCpuMemArena' | 'graphOptimizationLevel' | 'intraOpNumThreads'
+  'executionProviders' | 'enableCpuMemArena' | 'graphOptimizationLevel' | 'intraOpNumThreads' | 'extra'
 >;
 
 export type InferenceRequest =

@@ -66,6 +66,7 @@ export class OnnxModelProvider implements ModelProvider {
     const names = await this.host.load(key, path, {
       executionProviders: ['cpu'],
       enableCpuMemArena: spec.memoryArena === true,
+      ...(spec.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
       graphOptimizationLevel: 'all',
       ...(this.settings.intraOpThreads > 0 ? { intraOpNumThreads: this.settings.intraOpThreads } : {}),
     });

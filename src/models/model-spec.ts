@@ -43,4 +43,10 @@ export interface ModelSpec {
    * small model run once per image pays for that in page faults (see ppocr-det.ts).
    */
   readonly memoryArena?: boolean;
+  /**
+   * Let onnxruntime's threads spin while they wait for work (its default). A model whose runs are short and
+   * followed by our own JavaScript turns it off: threads still spinning after a run take the cores that code
+   * needs (see ppocr-det.ts).
+   */
+  readonly allowSpinning?: boolean;
 }

@@ -60,6 +60,11 @@ export const ppOcrV4Det: TextDetectorModelSpec = {
   // The arena makes a run at 768 × 640 faster and smaller on our 2 cores: 95 against 146 ms median, peak RSS
   // 363 against 533 MB (12 runs each, arena on and off alternated, onnxruntime-node alone).
   memoryArena: true,
+  // A run takes 100–150 ms and the region analysis follows at once on the main thread. bench:wm over the
+  // shared set, four pairs alternated on a noisy machine: CPU median lower without spinning in all four (519,
+  // 552, 745, 653 against 613, 700, 793, 913 ms/MP); the wall median moved both ways (354, 385, 529, 405
+  // against 355, 392, 493, 523).
+  allowSpinning: false,
   input: {
     name: 'x',
     channelOrder: 'bgr',
