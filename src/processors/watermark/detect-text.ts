@@ -102,14 +102,21 @@ export function textRegions(
   const bin = new Uint8Array(map.prob.length);
   for (let i = 0; i < bin.length; i++) bin[i] = map.prob[i]! > threshold ? 1 : 0;
   const { labels, components } = labelMask(w, h, bin);
-  const sums = new Float64Array(components.length);
-  const edges = new Int32Array(components.length);
-  // Each kernel's score and edge from its own box: kernels are a small part of the map.
-  components.forEach((c, k) => {
+  // Each kept kernel grown to its text line; lines that touch join one region unless their text heights differ
+  // by more than MAX_JOINED_HEIGHT_RATIO (a large overlay letter over small print is two things to judge).
+  const lines: Line[] = [];
+  // Line id + 1 per detector pixel, 0 for none.
+  const owner = new Int32Array(bin.length);
+  const scale = (map.scaleX + map.scaleY) / 2;
+  for (let k = 0; k < components.length; k++) {
+    const c = components[k]!;
+    // The kernel's score (its mean probability, as DBPostProcess scores a box) and its edge pixels, from its box.
+    let sum = 0;
+    let edge = 0;
     for (let y = c.box.y0; y < c.box.y1; y++)
       for (let x = c.box.x0, i = y * w + x; x < c.box.x1; x++, i++) {
         if (labels[i] !== k + 1) continue;
-        sums[k]! += map.prob[i]!;
+        sum += map.prob[i]!;
         if (
           x === 0 ||
           x === w - 1 ||
@@ -120,23 +127,14 @@ export function textRegions(
           !bin[i - w] ||
           !bin[i + w]
         )
-          edges[k]!++;
+          edge++;
       }
-  });
-  // Each kept kernel grown to its text line; lines that touch join one region unless their text heights differ
-  // by more than MAX_JOINED_HEIGHT_RATIO (a large overlay letter over small print is two things to judge).
-  const lines: Line[] = [];
-  // Line id + 1 per detector pixel, 0 for none.
-  const owner = new Int32Array(bin.length);
-  const scale = (map.scaleX + map.scaleY) / 2;
-  for (let k = 0; k < components.length; k++) {
-    const c = components[k]!;
-    const score = sums[k]! / c.area;
+    const score = sum / c.area;
     if (c.area < 4 || score < boxThreshold) continue;
     const bw = c.box.x1 - c.box.x0;
     const bh = c.box.y1 - c.box.y0;
     const unclip = (c.area * spec.unclipRatio) / (2 * (bw + bh));
-    const thickness = (2 * c.area) / Math.max(1, edges[k]!);
+    const thickness = (2 * c.area) / Math.max(1, edge);
     const textHeight = (thickness + 2 * unclip) * scale;
     // Glyphs reach past the kernel grown by the unclip distance (ascenders, serifs): a tenth of the height more.
     const r = Math.ceil(unclip + marginPx / scale + 0.1 * (thickness + 2 * unclip));

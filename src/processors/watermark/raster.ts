@@ -18,7 +18,7 @@ export function maskAbove(values: ArrayLike<number>, level: number): Uint8Array 
 /** Binary dilation by a square of radius r: 1 where a set pixel lies within r (Chebyshev) in the image. */
 export function dilate(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   if (r <= 0) return mask.slice();
-  return nearAlongColumns(nearAlongRows(mask, width, height, r, true, false), width, height, r, false);
+  return dilateColumns(nearAlongRows(mask, width, height, r, true, false), width, height, r);
 }
 
 /** The column half of `dilate`: 1 where a set pixel lies within r along the column (for a mask dilated along rows). */
