@@ -45,6 +45,7 @@ import {
 import {
   borderColour,
   classify,
+  gradedBackdrop,
   isNeutral,
   plainBackground,
   plausibleBlend,
@@ -148,6 +149,8 @@ export const removeWatermark = defineProcessor({
     const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
     const sensitivity = params.detection_sensitivity;
     const plain = plainBackground(image, 3);
+    // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
+    const ground = plain ?? gradedBackdrop(image, 3);
     const map = await textProbability(image, context.models);
     context.signal?.throwIfAborted();
     const linesOf = (m: TextMap) =>
@@ -173,7 +176,7 @@ export const removeWatermark = defineProcessor({
       const judged: Found[] = [];
       lettered.forEach((a, i) => {
         if (!a) return;
-        const verdict = classify(a, plain, image.width, image.height, thresholds);
+        const verdict = classify(a, ground, image.width, image.height, thresholds, !plain);
         if (verdict.overlay) judged.push({ analysis: a, verdict, region: from + i });
       });
       return { lettered, judged };
@@ -235,10 +238,13 @@ export const removeWatermark = defineProcessor({
       regions.forEach((r, i) => {
         if (taken.has(i)) return;
         const fit = explainWith(image, r, shared, analyses[i]);
+        // Its strokes must be letters, as a judged region's are: print lighter than its surface, measured
+        // against a background the letters took, reads as dark strokes joined along the line (bottles_1 SOLIDUS).
         if (
           fit &&
           fit.explained >= thresholds.explained - SHARED_BLEND_SLACK &&
-          fit.analysis.strokePixels >= 30
+          fit.analysis.strokePixels >= 30 &&
+          strokesAreLetters(fit.analysis, r.textHeight)
         )
           found.push({
             analysis: fit.analysis,
@@ -328,6 +334,7 @@ export const removeWatermark = defineProcessor({
         shared,
         textHeight,
         thresholds.explained - SHARED_BLEND_SLACK,
+        plain ? plainBackground(image, 0) : ground ? gradedBackdrop(image, 0) : null,
       );
       const more = extendMark(
         image,

@@ -403,6 +403,21 @@ describe('remove_watermark', () => {
     expect(result.metadata.pieces_along_line).toBeGreaterThanOrEqual(4);
   });
 
+  it('removes a grey name floating on a lit studio sweep, which is no one colour, and keeps the bottles', async () => {
+    // The sweep runs from light grey at the top to darker below: `plainBackground` finds no one colour there, so
+    // the name could not float on it and was kept as print (gain 0). The graded backdrop follows the ramp:
+    // gain 22.1 dB.
+    const photo = await decode(datasetFile('product-composites', 'images', 'bottles_1_sweep_4.jpg'));
+    expect(plainBackground(photo, 3)).toBeNull();
+    const { image, mask } = await withText(photo, 'SAMPLE COPY', [123, 123, 125], 0.35, 0.82);
+    const result = await removeFrom(image);
+    const score = scoreRemoval(image, result.image, photo, mask);
+    expect(score.gainDb).toBeGreaterThanOrEqual(10);
+    expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
+    const reasons = (result.metadata.regions as { reason: string }[]).map((r) => r.reason);
+    expect(reasons).toContain('floats on the plain background');
+  });
+
   it('keeps the light product beside a white mark (real pair: a grey shoe crop under "fotolia")', async () => {
     // A white blend also explains a light product's own highlights; only coloured marks are extended, and a line
     // only beyond the regions the detector gave (inside them, the line's search took the shoe: outside 28.6 dB).

@@ -12,7 +12,10 @@ import {
   analyseRegion,
   localStrokes,
   type RegionAnalysis,
+  strokeGroundShare,
+  strokeShareOn,
 } from '../../src/processors/watermark/analyse-region.js';
+import { gradedBackdrop, plainBackground } from '../../src/processors/watermark/classify-overlay.js';
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
 import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
 import { type BlendModel, fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
@@ -134,6 +137,82 @@ describe('withStackedCopies', () => {
     blendBars(marked, 0.3, [255, 255, 255], [30, 40, 210, 80]);
     const analysis = analyseRegion(marked, region, white)!;
     expect(withStackedCopies(analysis)).toBe(analysis);
+  });
+});
+
+describe('gradedBackdrop', () => {
+  // A lit sweep: light at the top, darker below, a little darker to the right; a dark product in the middle.
+  const sweep = (x: number, y: number) => 220 - Math.round((90 * y) / 200) - Math.round((30 * x) / 300);
+  const product = (x: number, y: number) => x >= 100 && x < 200 && y >= 60 && y < 140;
+  const photo = paint(300, 200, (x, y) =>
+    product(x, y) ? [150, 40, 30, 255] : [sweep(x, y), sweep(x, y), sweep(x, y) + 4, 255],
+  );
+
+  it('follows a ramp the border is no one colour of, up to the product', () => {
+    expect(plainBackground(photo, 0)).toBeNull();
+    const ground = gradedBackdrop(photo, 0)!;
+    expect(ground).not.toBeNull();
+    let onSweep = 0;
+    let sweepPixels = 0;
+    let onProduct = 0;
+    for (let y = 0; y < 200; y++)
+      for (let x = 0; x < 300; x++) {
+        if (product(x, y)) onProduct += ground[y * 300 + x]!;
+        else {
+          sweepPixels++;
+          onSweep += ground[y * 300 + x]!;
+        }
+      }
+    expect(onSweep / sweepPixels).toBeGreaterThan(0.99);
+    expect(onProduct).toBe(0);
+  });
+
+  it('is null where the border is texture (a photograph behind the product)', () => {
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.round((seed / 2147483648) * 120);
+    };
+    const textured = paint(300, 200, (x, y) => {
+      const v = sweep(x, y) - 60 + noise();
+      return [v, v, v, 255];
+    });
+    expect(gradedBackdrop(textured, 0)).toBeNull();
+  });
+});
+
+describe('strokeGroundShare', () => {
+  const grey = exactBlend(0.35, [0, 0, 0]);
+  /** A bold 30 px square blended at (x0, 40) on flat grey, with a dark product from x = productFrom to 180. */
+  function boldMark(x0: number, productFrom: number) {
+    const onProduct = (x: number, y: number) => x >= productFrom && x < 180 && y >= 20 && y < 100;
+    const image = paint(240, 120, (x, y) => (onProduct(x, y) ? [60, 50, 40, 255] : [200, 200, 200, 255]));
+    for (let y = 40; y < 70; y++)
+      for (let x = x0; x < x0 + 30; x++)
+        for (let k = 0; k < 3; k++) {
+          const i = 4 * (y * 240 + x) + k;
+          image.data[i] = Math.round(0.65 * (onProduct(x, y) ? [60, 50, 40][k]! : 200));
+        }
+    const region = {
+      box: { x0: x0 - 10, y0: 30, x1: x0 + 40, y1: 80 },
+      mask: new Uint8Array(50 * 50).fill(1),
+      textHeight: 30,
+    };
+    return { image, analysis: analyseRegion(image, region, grey)! };
+  }
+
+  it('counts a bold letter over the backdrop whole, where its pixels on the backdrop are a third of it', () => {
+    const { image, analysis } = boldMark(60, 240);
+    const ground = plainBackground(image, 3)!;
+    expect(strokeShareOn(analysis, ground, 240)).toBeLessThan(0.5);
+    expect(strokeGroundShare(analysis, ground, 240)).toBeGreaterThan(0.95);
+  });
+
+  it('counts a letter half over the product by the half of its rim on the backdrop', () => {
+    const { image, analysis } = boldMark(105, 120);
+    const share = strokeGroundShare(analysis, plainBackground(image, 3)!, 240);
+    expect(share).toBeGreaterThan(0.3);
+    expect(share).toBeLessThan(0.7);
   });
 });
 

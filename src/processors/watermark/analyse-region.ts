@@ -2,7 +2,7 @@
  * One candidate region, measured: the background under it, the blend that best explains its deviations, and
  * the mark's coverage per pixel. Classification and removal read these; nothing here changes pixels.
  */
-import { grownBox } from '../connected-components.js';
+import { grownBox, labelMask } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import {
   type BlendModel,
@@ -283,6 +283,43 @@ export function strokeBox(found: readonly RegionAnalysis[]): Box | null {
 /** Share of a region's strokes (coverage above one half) on the pixels an image-sized `mask` sets; 0 without strokes. */
 export function strokeShareOn(a: RegionAnalysis, mask: Uint8Array, width: number): number {
   return shareOn(a, mask, width, (c) => c > 0.5);
+}
+
+/**
+ * Share of a region's strokes that lie over what an image-sized `mask` sets, judged by what borders them: each
+ * stroke piece counts by the share of the non-stroke pixels around it that the mask sets. A flood that finds
+ * the backdrop stops at a mark's edge, so a bold letter over the backdrop has its rim on the mask and its
+ * interior off it: counted pixel by pixel (`strokeShareOn`) it would seem to lie a quarter on the backdrop.
+ */
+export function strokeGroundShare(a: RegionAnalysis, mask: Uint8Array, width: number): number {
+  const { width: w, height: h, coverage } = a;
+  const stroke = new Uint8Array(w * h);
+  for (let i = 0; i < stroke.length; i++) stroke[i] = coverage[i]! > 0.5 ? 1 : 0;
+  const { labels, components } = labelMask(w, h, stroke);
+  const rim = new Float64Array(components.length + 1);
+  const rimOn = new Float64Array(components.length + 1);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const label = labels[y * w + x]!;
+      if (label === 0) continue;
+      for (const [nx, ny] of [
+        [x - 1, y],
+        [x + 1, y],
+        [x, y - 1],
+        [x, y + 1],
+      ] as const) {
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h || stroke[ny * w + nx]) continue;
+        rim[label]!++;
+        if (mask[(ny + a.box.y0) * width + nx + a.box.x0]) rimOn[label]!++;
+      }
+    }
+  let on = 0;
+  let all = 0;
+  components.forEach((c, k) => {
+    all += c.area;
+    if (rim[k + 1]! > 0) on += (c.area * rimOn[k + 1]!) / rim[k + 1]!;
+  });
+  return all > 0 ? on / all : 0;
 }
 
 /** Share of the unmarked pixels (coverage 0) around a region's strokes that lie on a mask (image-sized). */

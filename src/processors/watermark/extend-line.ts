@@ -6,7 +6,7 @@
  * found strokes, pieces that the blend explains almost entirely, that fit inside the band (shading and the
  * product's own shapes run past it), and that continue the line (each within a few line heights of the pieces
  * kept). The background under large letters comes from the pixels the mark provably misses (`underProvenFree`),
- * not from a median the letters themselves fill. Unlike `extend-mark.ts` this holds for white and grey marks:
+ * not from a median the letters themselves fill, and from the backdrop where `backdrop` gives one. Unlike `extend-mark.ts` this holds for white and grey marks:
  * a highlight or shadow beside the mark does not stop at the line's top and bottom.
  */
 
@@ -52,6 +52,7 @@ export function extendLine(
   model: BlendModel,
   textHeight: number,
   minExplained: number,
+  backdrop: Uint8Array | null = null,
 ): Extension[] {
   const strokes = lineBox(found);
   if (!strokes) return [];
@@ -77,7 +78,9 @@ export function extendLine(
   const gap = MAX_GAP * bandHeight;
   return stretches
     .filter(([a, b]) => b - a >= MIN_BAND_PX && b > strokes.x0 - gap && a < strokes.x1 + gap)
-    .map(([a, b]) => extendStretch(image, { x0: a, y0, x1: b, y1 }, strokes, model, textHeight, minExplained))
+    .map(([a, b]) =>
+      extendStretch(image, { x0: a, y0, x1: b, y1 }, strokes, model, textHeight, minExplained, backdrop),
+    )
     .filter((e): e is Extension => e !== null);
 }
 
@@ -110,6 +113,7 @@ function extendStretch(
   model: BlendModel,
   textHeight: number,
   minExplained: number,
+  backdrop: Uint8Array | null,
 ): Extension | null {
   const bandHeight = strokes.y1 - strokes.y0;
   const mask = new Uint8Array((band.x1 - band.x0) * (band.y1 - band.y0)).fill(1);
@@ -120,6 +124,7 @@ function extendStretch(
     model,
     Math.max(2, Math.round(FILL_REACH * bandHeight)),
     Math.max(1, Math.round(Math.max(textHeight, bandHeight) / 40)),
+    backdrop,
   );
   const { width: aw, height: ah, coverage: s, pixels: m, background: b, box } = analysis;
   const { alpha, colour } = model;
@@ -226,6 +231,7 @@ function underProvenFree(
   model: BlendModel,
   reach: number,
   minStroke: number,
+  backdrop: Uint8Array | null,
 ): RegionAnalysis {
   const w = box.x1 - box.x0;
   const h = box.y1 - box.y0;
@@ -242,6 +248,12 @@ function underProvenFree(
     maybe[i] = inGamut ? 1 : 0;
   }
   const marked = dilate(maybe, w, h, 1);
+  // The backdrop's own pixels (as its flood reached them, not grown) are free too: on a grey sweep a grey
+  // mark's un-blending stays in the gamut, so nothing there would be proven free and no letter measured.
+  if (backdrop)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (backdrop[(y + box.y0) * image.width + x + box.x0]) marked[y * w + x] = 0;
   const free = new Uint8Array(marked.length);
   for (let i = 0; i < free.length; i++) free[i] = marked[i] ? 0 : 1;
   const near = dilate(free, w, h, reach);
