@@ -72,8 +72,9 @@ import { fillInto, floatingMark } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
-import { maskAbove } from './watermark/raster.js';
+import { dilate, maskAbove } from './watermark/raster.js';
 import { withStackedCopies } from './watermark/stacked-copies.js';
+import { stampsAfloat } from './watermark/stamp-afloat.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 
@@ -116,6 +117,9 @@ export type RemoveWatermarkParams = z.output<typeof removeWatermarkParams>;
  */
 const SHARED_BLEND_SLACK = 0.05;
 
+/** Confidence reported for a stamp found afloat: text on a pale hued island, with no blend fit to weigh it. */
+const STAMP_AFLOAT_CONFIDENCE = 0.6;
+
 /** Opacity above which a pixel is inpainted rather than un-blended (1/(1−α) would amplify the noise over ×4). */
 const MAX_UNBLEND_ALPHA = 0.75;
 
@@ -148,7 +152,9 @@ export const removeWatermark = defineProcessor({
     }));
     const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
     const sensitivity = params.detection_sensitivity;
-    const plain = plainBackground(image, 3);
+    // The backdrop as the frame's flood reached it, and grown by 3 px so thin strokes over it count as on it.
+    const core = plainBackground(image, 0);
+    const plain = core ? dilate(core, image.width, image.height, 3) : null;
     // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
     const ground = plain ?? gradedBackdrop(image, 3);
     const map = await textProbability(image, context.models);
@@ -205,12 +211,15 @@ export const removeWatermark = defineProcessor({
           found.map((f) => f.analysis.box),
         )
       : [];
+    // Stamp logos on the backdrop, apart from the product, where the detector read text on them: no blend
+    // explains a two-coloured seal, but the backdrop is what lies under it (stamp-afloat.ts).
+    const islands = core && backdrop ? stampsAfloat(image, core, regions, backdrop) : [];
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
       detection_sensitivity: sensitivity,
     };
-    if (found.length === 0 && stamps.length === 0) {
+    if (found.length === 0 && stamps.length === 0 && islands.length === 0) {
       return {
         image,
         metadata: {
@@ -334,7 +343,7 @@ export const removeWatermark = defineProcessor({
         shared,
         textHeight,
         thresholds.explained - SHARED_BLEND_SLACK,
-        plain ? plainBackground(image, 0) : ground ? gradedBackdrop(image, 0) : null,
+        core ?? (ground ? gradedBackdrop(image, 0) : null),
       );
       const more = extendMark(
         image,
@@ -408,6 +417,7 @@ export const removeWatermark = defineProcessor({
         ? floatingMark(image, plain, afloat, medianTextHeight(found, regions))
         : null;
     if (floating) covered += fillInto(out, image, floating);
+    for (const island of islands) covered += fillInto(out, image, island);
     const inpainted =
       holeBox.x1 > holeBox.x0
         ? inpaintPatch(out, image.width, image.height, hole, holeBox, {
@@ -424,6 +434,12 @@ export const removeWatermark = defineProcessor({
         reason: verdict.reason,
         opacity: round(a.model.alpha),
         colour: a.model.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
+      })),
+      islands.map((island) => ({
+        bbox: bboxOf(island.box),
+        kind: 'logo',
+        confidence: STAMP_AFLOAT_CONFIDENCE,
+        reason: 'a pale hued stamp on the backdrop, apart from the product',
       })),
     );
     return {

@@ -311,6 +311,47 @@ describe('remove_watermark', () => {
     },
   );
 
+  // No single blend explains a seal in two colours (a pink rim, white lettering): before stamp-afloat.ts such
+  // seals on the backdrop were left whole (0 dB).
+  it.each([
+    ['logo_authentic_stamp.png', 0.45, 40],
+    ['logo_copyright_stamp_small.png', 0.35, 440],
+    ['logo_authentic_stamp.png', 0.3, 820],
+  ] as const)(
+    'restores a two-coloured seal (%s at %s) laid on the backdrop apart from the product',
+    async (file, opacity, x0) => {
+      // The bag fills the frame down to y = 1078 of 1340: the seals lie in the band below it.
+      const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
+      const side = Math.round(0.2 * Math.min(photo.width, photo.height));
+      const { image, mask } = await withLogo(photo, file, opacity, side, [x0, photo.height - side - 20]);
+      const result = await removeFrom(image);
+      const score = scoreRemoval(image, result.image, photo, mask);
+      expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
+      expect(score.gainDb).toBeGreaterThan(20);
+      const reasons = (result.metadata.regions as { reason: string }[]).map((r) => r.reason);
+      expect(reasons).toContain('a pale hued stamp on the backdrop, apart from the product');
+    },
+  );
+
+  it('leaves an opaque red sale tag with white lettering beside the product as it is', async () => {
+    // Hued, apart from the product and read as text like a seal, but its red is no tint of the backdrop.
+    const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="260" height="120">
+      <rect width="260" height="120" rx="14" fill="#c81e28"/>
+      <text x="130" y="80" font-family="DejaVu Sans" font-weight="bold" font-size="52" fill="#fff"
+        text-anchor="middle">SALE</text></svg>`;
+    const { data } = await sharp(photo.data, {
+      raw: { width: photo.width, height: photo.height, channels: 4 },
+    })
+      .composite([{ input: Buffer.from(svg), left: 40, top: photo.height - 160 }])
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const image = { ...photo, data };
+    const result = await removeFrom(image);
+    expect(result.metadata.text_regions).toBeGreaterThan(0);
+    expect(Buffer.compare(result.image.data, image.data)).toBe(0);
+  });
+
   it("leaves a watch's LCD print alone, which fits a dense dark blend, when a pale logo lies beside the watch", async () => {
     const photo = await decode(datasetFile('products', 'images', 'magento_wg03-sa-0.jpg'));
     const side = Math.round(0.25 * Math.min(photo.width, photo.height));

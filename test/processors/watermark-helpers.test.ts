@@ -23,6 +23,7 @@ import { extendLine } from '../../src/processors/watermark/extend-line.js';
 import { grownStrokes } from '../../src/processors/watermark/grow-strokes.js';
 import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
 import { withStackedCopies } from '../../src/processors/watermark/stacked-copies.js';
+import { stampsAfloat } from '../../src/processors/watermark/stamp-afloat.js';
 import { unblendInto } from '../../src/processors/watermark/unblend.js';
 import { paint } from '../helpers/synthetic-images.js';
 
@@ -213,6 +214,59 @@ describe('strokeGroundShare', () => {
     const share = strokeGroundShare(analysis, plainBackground(image, 3)!, 240);
     expect(share).toBeGreaterThan(0.3);
     expect(share).toBeLessThan(0.7);
+  });
+});
+
+describe('stampsAfloat', () => {
+  /** White backdrop, a dark product rising from the bottom edge, and a ring of `ink` around (60, 50). */
+  function scene(ink: [number, number, number]) {
+    const ring = (x: number, y: number) => {
+      const d = Math.hypot(x - 60, y - 50);
+      return d >= 20 && d <= 32;
+    };
+    const image = paint(240, 160, (x, y) =>
+      x >= 130 && y >= 40 ? [30, 30, 35, 255] : ring(x, y) ? [...ink, 255] : [255, 255, 255, 255],
+    );
+    const region = {
+      box: { x0: 30, y0: 20, x1: 92, y1: 82 },
+      mask: new Uint8Array(62 * 62).fill(1),
+      textHeight: 20,
+    };
+    return { image, region, core: plainBackground(image, 0)! };
+  }
+
+  it('fills a pale pink ring apart from the product with the backdrop', () => {
+    const { image, region, core } = scene([240, 170, 175]);
+    const [stamp] = stampsAfloat(image, core, [region], [255, 255, 255]);
+    expect(stamp).toBeDefined();
+    const w = stamp!.box.x1 - stamp!.box.x0;
+    // The ring's pixel at (60, 20) is masked and filled white; the product is outside the box.
+    const i = (20 - stamp!.box.y0) * w + 60 - stamp!.box.x0;
+    expect(stamp!.mask[i]).toBe(1);
+    expect(stamp!.fill[1]![i]).toBeGreaterThan(250);
+    expect(stamp!.box.x1).toBeLessThanOrEqual(130);
+  });
+
+  it('leaves a grey ring (a shadow could be grey) and a dark red one (no tint of the backdrop)', () => {
+    for (const ink of [
+      [190, 190, 192],
+      [170, 20, 30],
+    ] as [number, number, number][]) {
+      const { image, region, core } = scene(ink);
+      expect(stampsAfloat(image, core, [region], [255, 255, 255])).toHaveLength(0);
+    }
+  });
+
+  it('leaves a pale island that is the product itself (the largest one)', () => {
+    const image = paint(240, 160, (x, y) =>
+      Math.hypot(x - 120, y - 80) <= 50 ? [240, 170, 175, 255] : [255, 255, 255, 255],
+    );
+    const region = {
+      box: { x0: 90, y0: 60, x1: 150, y1: 100 },
+      mask: new Uint8Array(60 * 40).fill(1),
+      textHeight: 20,
+    };
+    expect(stampsAfloat(image, plainBackground(image, 0)!, [region], [255, 255, 255])).toHaveLength(0);
   });
 });
 
