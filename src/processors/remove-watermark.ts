@@ -244,8 +244,13 @@ export const removeWatermark = defineProcessor({
     // off, copies over flat product areas); print of another colour or darkness is not explained and stays.
     if (shared) {
       const taken = new Set(found.map((f) => f.region));
+      // One mark found alone is one line: only regions level with it can be letters split off from it. Print
+      // elsewhere that its blend happens to explain (a white logo on a mug under a white name) is not.
+      const single = found.length === 1 ? found[0]!.analysis.box : null;
+      const slack = single ? 0.5 * (single.y1 - single.y0) : 0;
       regions.forEach((r, i) => {
         if (taken.has(i)) return;
+        if (single && (r.box.y1 < single.y0 - slack || r.box.y0 > single.y1 + slack)) return;
         const fit = explainWith(image, r, shared, analyses[i]);
         // Its strokes must be letters, as a judged region's are: print lighter than its surface, measured
         // against a background the letters took, reads as dark strokes joined along the line (bottles_1 SOLIDUS).
