@@ -72,7 +72,7 @@ import { fillInto, floatingMark } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
-import { dilate, maskAbove } from './watermark/raster.js';
+import { maskAbove } from './watermark/raster.js';
 import { withStackedCopies } from './watermark/stacked-copies.js';
 import { stampsAfloat } from './watermark/stamp-afloat.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
@@ -152,9 +152,7 @@ export const removeWatermark = defineProcessor({
     }));
     const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
     const sensitivity = params.detection_sensitivity;
-    // The backdrop as the frame's flood reached it, and grown by 3 px so thin strokes over it count as on it.
-    const core = plainBackground(image, 0);
-    const plain = core ? dilate(core, image.width, image.height, 3) : null;
+    const plain = plainBackground(image, 3);
     // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
     const ground = plain ?? gradedBackdrop(image, 3);
     const map = await textProbability(image, context.models);
@@ -213,7 +211,7 @@ export const removeWatermark = defineProcessor({
       : [];
     // Stamp logos on the backdrop, apart from the product, where the detector read text on them: no blend
     // explains a two-coloured seal, but the backdrop is what lies under it (stamp-afloat.ts).
-    const islands = core && backdrop ? stampsAfloat(image, core, regions, backdrop) : [];
+    const islands = plain && backdrop ? stampsAfloat(image, plain, regions, backdrop) : [];
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
@@ -351,7 +349,7 @@ export const removeWatermark = defineProcessor({
         // A graded backdrop's pixels are free of the mark (a grey mark's un-blending stays in the gamut there).
         // Not the plain one's: white already leaves the gamut, and counting the flood's pixels too cost mg03
         // of the second set (seed 13) 1.5 dB.
-        core ? null : ground ? gradedBackdrop(image, 0) : null,
+        plain ? null : ground ? gradedBackdrop(image, 0) : null,
       );
       const more = extendMark(
         image,

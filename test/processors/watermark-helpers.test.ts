@@ -232,12 +232,12 @@ describe('stampsAfloat', () => {
       mask: new Uint8Array(62 * 62).fill(1),
       textHeight: 20,
     };
-    return { image, region, core: plainBackground(image, 0)! };
+    return { image, region, plain: plainBackground(image, 3)! };
   }
 
   it('fills a pale pink ring apart from the product with the backdrop', () => {
-    const { image, region, core } = scene([240, 170, 175]);
-    const [stamp] = stampsAfloat(image, core, [region], [255, 255, 255]);
+    const { image, region, plain } = scene([240, 170, 175]);
+    const [stamp] = stampsAfloat(image, plain, [region], [255, 255, 255]);
     expect(stamp).toBeDefined();
     const w = stamp!.box.x1 - stamp!.box.x0;
     // The ring's pixel at (60, 20) is masked and filled white; the product is outside the box.
@@ -252,8 +252,8 @@ describe('stampsAfloat', () => {
       [190, 190, 192],
       [170, 20, 30],
     ] as [number, number, number][]) {
-      const { image, region, core } = scene(ink);
-      expect(stampsAfloat(image, core, [region], [255, 255, 255])).toHaveLength(0);
+      const { image, region, plain } = scene(ink);
+      expect(stampsAfloat(image, plain, [region], [255, 255, 255])).toHaveLength(0);
     }
   });
 
@@ -266,7 +266,7 @@ describe('stampsAfloat', () => {
       mask: new Uint8Array(60 * 40).fill(1),
       textHeight: 20,
     };
-    expect(stampsAfloat(image, plainBackground(image, 0)!, [region], [255, 255, 255])).toHaveLength(0);
+    expect(stampsAfloat(image, plainBackground(image, 3)!, [region], [255, 255, 255])).toHaveLength(0);
   });
 });
 
