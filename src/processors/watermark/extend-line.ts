@@ -6,8 +6,9 @@
  * found strokes, pieces that the blend explains almost entirely, that fit inside the band (shading and the
  * product's own shapes run past it), and that continue the line (each within a few line heights of the pieces
  * kept). The background under large letters comes from the pixels the mark provably misses (`underProvenFree`),
- * not from a median the letters themselves fill, and from the backdrop where `backdrop` gives one. Unlike `extend-mark.ts` this holds for white and grey marks:
- * a highlight or shadow beside the mark does not stop at the line's top and bottom.
+ * and from the backdrop where `backdrop` gives one, not from a median the letters themselves fill. Unlike
+ * `extend-mark.ts` this holds for white and grey marks: a highlight or shadow beside the mark does not stop at
+ * the line's top and bottom.
  */
 
 import { labelComponents } from '../connected-components.js';
