@@ -47,7 +47,7 @@ import {
   classify,
   gradedBackdrop,
   isNeutral,
-  plainBackground,
+  plainBackdrop,
   plausibleBlend,
   strokesAreLetters,
   type Thresholds,
@@ -152,9 +152,11 @@ export const removeWatermark = defineProcessor({
     }));
     const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
     const sensitivity = params.detection_sensitivity;
-    const plain = plainBackground(image, 3);
+    const plainMasks = plainBackdrop(image, 3);
+    const plain = plainMasks?.grown ?? null;
     // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
-    const ground = plain ?? gradedBackdrop(image, 3);
+    const graded = plain ? null : gradedBackdrop(image, 3);
+    const ground = plain ?? graded?.grown ?? null;
     const map = await textProbability(image, context.models);
     context.signal?.throwIfAborted();
     const linesOf = (m: TextMap) =>
@@ -180,7 +182,7 @@ export const removeWatermark = defineProcessor({
       const judged: Found[] = [];
       lettered.forEach((a, i) => {
         if (!a) return;
-        const verdict = classify(a, ground, image.width, image.height, thresholds, !plain);
+        const verdict = classify(a, ground, image.width, image.height, thresholds, graded !== null);
         if (verdict.overlay) judged.push({ analysis: a, verdict, region: from + i });
       });
       return { lettered, judged };
@@ -211,7 +213,7 @@ export const removeWatermark = defineProcessor({
       : [];
     // Stamp logos on the backdrop, apart from the product, where the detector read text on them: no blend
     // explains a two-coloured seal, but the backdrop is what lies under it (stamp-afloat.ts).
-    const islands = plain && backdrop ? stampsAfloat(image, plain, regions, backdrop) : [];
+    const islands = plainMasks && backdrop ? stampsAfloat(image, plainMasks, regions, backdrop) : [];
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
@@ -349,7 +351,7 @@ export const removeWatermark = defineProcessor({
         // A graded backdrop's pixels are free of the mark (a grey mark's un-blending stays in the gamut there).
         // Not the plain one's: white already leaves the gamut, and counting the flood's pixels too cost mg03
         // of the second set (seed 13) 1.5 dB.
-        plain ? null : ground ? gradedBackdrop(image, 0) : null,
+        graded?.core ?? null,
       );
       const more = extendMark(
         image,

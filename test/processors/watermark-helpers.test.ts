@@ -15,7 +15,11 @@ import {
   strokeGroundShare,
   strokeShareOn,
 } from '../../src/processors/watermark/analyse-region.js';
-import { gradedBackdrop, plainBackground } from '../../src/processors/watermark/classify-overlay.js';
+import {
+  gradedBackdrop,
+  plainBackdrop,
+  plainBackground,
+} from '../../src/processors/watermark/classify-overlay.js';
 import { type Copy, latticeOf } from '../../src/processors/watermark/detect-repetition.js';
 import { type TextMap, textRegions } from '../../src/processors/watermark/detect-text.js';
 import { type BlendModel, fitBlend, type Planes } from '../../src/processors/watermark/estimate-alpha.js';
@@ -151,7 +155,7 @@ describe('gradedBackdrop', () => {
 
   it('follows a ramp the border is no one colour of, up to the product', () => {
     expect(plainBackground(photo, 0)).toBeNull();
-    const ground = gradedBackdrop(photo, 0)!;
+    const ground = gradedBackdrop(photo, 0)!.grown;
     expect(ground).not.toBeNull();
     let onSweep = 0;
     let sweepPixels = 0;
@@ -232,7 +236,7 @@ describe('stampsAfloat', () => {
       mask: new Uint8Array(62 * 62).fill(1),
       textHeight: 20,
     };
-    return { image, region, plain: plainBackground(image, 3)! };
+    return { image, region, plain: plainBackdrop(image, 3)! };
   }
 
   it('fills a pale pink ring apart from the product with the backdrop', () => {
@@ -266,7 +270,7 @@ describe('stampsAfloat', () => {
       mask: new Uint8Array(60 * 40).fill(1),
       textHeight: 20,
     };
-    expect(stampsAfloat(image, plainBackground(image, 3)!, [region], [255, 255, 255])).toHaveLength(0);
+    expect(stampsAfloat(image, plainBackdrop(image, 3)!, [region], [255, 255, 255])).toHaveLength(0);
   });
 });
 

@@ -202,6 +202,17 @@ function inCorner(a: RegionAnalysis, width: number, height: number): boolean {
  * one plain colour (a photograph behind the product).
  */
 export function plainBackground(image: RawImage, growPx: number): Uint8Array | null {
+  return plainBackdrop(image, growPx)?.grown ?? null;
+}
+
+/** A backdrop as the frame's flood reached it (`core`), and grown by `growPx` (`grown`). */
+export interface BackdropMasks {
+  readonly core: Uint8Array;
+  readonly grown: Uint8Array;
+}
+
+/** `plainBackground`, with the backdrop as the flood reached it beside the grown one. */
+export function plainBackdrop(image: RawImage, growPx: number): BackdropMasks | null {
   const { width: w, height: h, data } = image;
   const { border, median: ref } = borderSamples(image);
   let near = 0;
@@ -244,7 +255,7 @@ const PROFILE_ROWS = 17;
  * Only the overlay test uses it (whether strokes float on ground no print can be on): what restores or
  * re-fills the backdrop with one colour keeps to `plainBackground`.
  */
-export function gradedBackdrop(image: RawImage, growPx: number): Uint8Array | null {
+export function gradedBackdrop(image: RawImage, growPx: number): BackdropMasks | null {
   const { width: w, height: h, data } = image;
   if (w < 2 || h < 2) return null;
   const left = columnProfile(image, 0);
@@ -308,7 +319,7 @@ function columnProfile(image: RawImage, x: number): Float32Array {
  * reads per pixel, where a stack entry per pixel cost 3× the time on a megapixel backdrop. `state` is used as
  * the flood's scratch (reached pixels become 2).
  */
-function floodFromBorder(state: Uint8Array, w: number, h: number, growPx: number): Uint8Array {
+function floodFromBorder(state: Uint8Array, w: number, h: number, growPx: number): BackdropMasks {
   // Reached runs, each already grown by growPx along its row: the dilation's row half costs a fill per run.
   const grown = new Uint8Array(w * h);
   const stack: number[] = [];
@@ -334,7 +345,9 @@ function floodFromBorder(state: Uint8Array, w: number, h: number, growPx: number
       }
     }
   }
-  return dilateColumns(grown, w, h, growPx);
+  const core = new Uint8Array(w * h);
+  for (let i = 0; i < core.length; i++) core[i] = state[i] === 2 ? 1 : 0;
+  return { core, grown: dilateColumns(grown, w, h, growPx) };
 }
 
 /** Every second pixel of the image's border, per channel, and their median colour. */

@@ -14,7 +14,7 @@
 import { type Box, boxesOverlap, grownBox, labelMask, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
-import { plainBackground } from './classify-overlay.js';
+import type { BackdropMasks } from './classify-overlay.js';
 import { fillUnder } from './estimate-alpha.js';
 import type { FloatingMark } from './floating-mark.js';
 import { dilate } from './raster.js';
@@ -39,11 +39,11 @@ const FILL_RADIUS = 4;
 
 /**
  * Stamps on the backdrop where the detector read text: the island each lies on, filled from the backdrop
- * around it. `plain` is the plain backdrop, grown (`plainBackground(image, 3)`).
+ * around it. `plain` is the plain backdrop (`plainBackdrop`): grown, and as the frame's flood reached it.
  */
 export function stampsAfloat(
   image: RawImage,
-  plain: Uint8Array,
+  plain: BackdropMasks,
   regions: readonly Region[],
   backdrop: readonly [number, number, number],
 ): FloatingMark[] {
@@ -56,12 +56,11 @@ export function stampsAfloat(
   const candidates = regions.filter((r) => {
     const rw = r.box.x1 - r.box.x0;
     const inRegion = (i: number, x: number, y: number) =>
-      r.mask[(y - r.box.y0) * rw + x - r.box.x0] === 1 && !plain[i];
+      r.mask[(y - r.box.y0) * rw + x - r.box.x0] === 1 && !plain.grown[i];
     return paleAndHued(data, w, r.box, inRegion, backdrop);
   });
   if (candidates.length === 0) return [];
-  const core = plainBackground(image, 0);
-  if (!core) return [];
+  const { core } = plain;
   const off = new Uint8Array(w * h);
   for (let i = 0; i < off.length; i++) off[i] = core[i] ? 0 : 1;
   const { labels, components } = labelMask(w, h, off);
