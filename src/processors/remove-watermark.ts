@@ -70,6 +70,7 @@ import { extendMark } from './watermark/extend-mark.js';
 import { findStamps } from './watermark/find-stamps.js';
 import { fillInto, floatingMark } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
+import { huedStamps } from './watermark/hued-stamp.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
 import { maskAbove } from './watermark/raster.js';
@@ -214,12 +215,21 @@ export const removeWatermark = defineProcessor({
     // Stamp logos on the backdrop, apart from the product, where the detector read text on them: no blend
     // explains a two-coloured seal, but the backdrop is what lies under it (stamp-afloat.ts).
     const islands = plainMasks && backdrop ? stampsAfloat(image, plainMasks, regions, backdrop) : [];
+    // Stamp logos in one strong ink that cross from the backdrop onto the product (hued-stamp.ts): the same
+    // blend over both pins down its opacity and colour, and each pixel is un-blended whatever lies under it.
+    const hued = backdrop
+      ? huedStamps(image, regions, backdrop, [
+          ...found.map((f) => f.analysis.box),
+          ...islands.map((i) => i.box),
+          ...stamps.map((s) => s.analysis.box),
+        ])
+      : [];
     const metadataBase = {
       detector: ppOcrV4Det.name,
       text_regions: regions.length,
       detection_sensitivity: sensitivity,
     };
-    if (found.length === 0 && stamps.length === 0 && islands.length === 0) {
+    if (found.length === 0 && stamps.length === 0 && islands.length === 0 && hued.length === 0) {
       return {
         image,
         metadata: {
@@ -426,6 +436,7 @@ export const removeWatermark = defineProcessor({
         : null;
     if (floating) covered += fillInto(out, image, floating);
     for (const island of islands) covered += fillInto(out, image, island);
+    for (const stamp of hued) covered += fillInto(out, image, stamp);
     const inpainted =
       holeBox.x1 > holeBox.x0
         ? inpaintPatch(out, image.width, image.height, hole, holeBox, {
@@ -448,6 +459,14 @@ export const removeWatermark = defineProcessor({
         kind: 'logo',
         confidence: STAMP_AFLOAT_CONFIDENCE,
         reason: 'a pale hued stamp on the backdrop, apart from the product',
+      })),
+      hued.map((stamp) => ({
+        bbox: bboxOf(stamp.box),
+        kind: 'logo',
+        confidence: round(stamp.confidence),
+        reason: 'a stamp in one ink crossing from the backdrop onto the product, one blend over both',
+        opacity: round(stamp.opacity),
+        colour: stamp.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
       })),
     );
     return {

@@ -333,6 +333,50 @@ describe('remove_watermark', () => {
     },
   );
 
+  // A seal in one ink half over the backdrop, half over the product joins the product's island and fits no
+  // text line's blend: before hued-stamp.ts it was left whole (0 dB).
+  it.each([
+    [0.45, [150, 800]],
+    [0.3, [700, 900]],
+  ] as const)(
+    'restores a red seal at %s that crosses from the backdrop onto a black bag, at %s',
+    async (opacity, at) => {
+      // The bag's lower edge runs from (145, 900) down to (800, 1078): both seals lie across it.
+      const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
+      const side = Math.round(0.25 * Math.min(photo.width, photo.height));
+      const { image, mask } = await withLogo(photo, 'logo_authentic_stamp.png', opacity, side, [
+        at[0],
+        at[1],
+      ]);
+      const result = await removeFrom(image);
+      const score = scoreRemoval(image, result.image, photo, mask);
+      expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
+      expect(score.gainDb).toBeGreaterThan(12);
+      const regions = result.metadata.regions as { reason: string; opacity?: number }[];
+      const seal = regions.find((r) => r.reason.startsWith('a stamp in one ink crossing'));
+      expect(seal?.opacity).toBeCloseTo(opacity, 1);
+    },
+  );
+
+  it('leaves an opaque red label with white lettering across the edge of the product as it is', async () => {
+    // Hued, read as text and crossing from the backdrop onto the bag like the seals above, but solid: print.
+    const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="110">
+      <rect width="300" height="110" rx="10" fill="#d02030"/>
+      <text x="150" y="75" font-family="DejaVu Sans" font-weight="bold" font-size="50" fill="#fff"
+        text-anchor="middle">BRAND</text></svg>`;
+    const { data } = await sharp(photo.data, {
+      raw: { width: photo.width, height: photo.height, channels: 4 },
+    })
+      .composite([{ input: Buffer.from(svg), left: 60, top: 850 }])
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const image = { ...photo, data };
+    const result = await removeFrom(image);
+    expect(result.metadata.text_regions).toBeGreaterThan(0);
+    expect(Buffer.compare(result.image.data, image.data)).toBe(0);
+  });
+
   it('leaves an opaque red sale tag with white lettering beside the product as it is', async () => {
     // Hued, apart from the product and read as text like a seal, but its red is no tint of the backdrop.
     const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
