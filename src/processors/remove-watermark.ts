@@ -398,6 +398,10 @@ export const removeWatermark = defineProcessor({
     for (const s of stamps)
       found.push({ analysis: s.analysis, verdict: s.verdict, region: -1, kind: 'logo' });
 
+    // A stamp in one ink is restored whole by its own blend: marks found over parts of it (a logo's caption
+    // floating on the backdrop, the pieces beside it at some other blend) yield to it.
+    if (hued.length > 0)
+      found = found.filter((f) => !hued.some((stamp) => mostlyWithin(f.analysis.box, stamp.box)));
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
     let holeBox = { x0: image.width, y0: image.height, x1: 0, y1: 0 };
@@ -564,6 +568,13 @@ const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 /** A box as the metadata's [x, y, width, height]. */
 function bboxOf(box: Box): number[] {
   return [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0];
+}
+
+/** Whether at least half of box `p` lies within box `q`. */
+function mostlyWithin(p: Box, q: Box): boolean {
+  const w = Math.min(p.x1, q.x1) - Math.max(p.x0, q.x0);
+  const h = Math.min(p.y1, q.y1) - Math.max(p.y0, q.y0);
+  return w > 0 && h > 0 && 2 * w * h >= (p.x1 - p.x0) * (p.y1 - p.y0);
 }
 
 /** Largest share of the image's width and height the lines of one mark span; a tiled mark's copies spread wider. */

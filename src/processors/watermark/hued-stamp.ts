@@ -14,7 +14,7 @@
  *   change its brightness), so each pixel is `α·colour + β·hue`: two unknowns, three channels, whatever the
  *   product's texture there. The restored pixel is `(marked − α·colour)/(1 − α)`.
  */
-import { type Box, boxesOverlap, grownBox, labelMask } from '../connected-components.js';
+import { type Box, boxesOverlap, grownBox, labelMask, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
@@ -161,7 +161,19 @@ function stampOf(
   let bestCount = 0;
   for (const [l, c] of counts) if (l > 0 && c > bestCount) [best, bestCount] = [l, c];
   if (!best) return null;
-  const piece = components[best - 1]!.box;
+  // The stamp's other pieces lie near by: a logo's caption lines under its icon, further apart than its strokes.
+  const member = new Uint8Array(components.length + 1);
+  member[best] = 1;
+  let piece = components[best - 1]!.box;
+  for (let grew = true; grew; ) {
+    grew = false;
+    components.forEach((c, k) => {
+      if (member[k + 1] || !boxesOverlap(c.box, piece, 2 * join)) return;
+      member[k + 1] = 1;
+      piece = unionBox(piece, c.box);
+      grew = true;
+    });
+  }
   // Reaching the window's edge inside the image, it is larger than a stamp: the product's own colour.
   const reaches =
     (piece.x0 === 0 && win.x0 > 0) ||
@@ -183,7 +195,7 @@ function stampOf(
     for (let x = 0; x < bw; x++) {
       const i = (y + inWin.y0) * ww + x + inWin.x0;
       const o = y * bw + x;
-      if (labels[i] !== best) continue;
+      if (!member[labels[i]!]) continue;
       if (loose[o]) touched[o] = 1;
       if (hued[i]) {
         strokes[o] = 1;
@@ -218,7 +230,7 @@ function stampOf(
   if (on < OVER_BACKDROP * n || off < OVER_PRODUCT * n) return null;
   const fit = fitBlend(m, under, inner);
   if (!fit || fit.opacity < MIN_OPACITY || fit.opacity > MAX_OPACITY) return null;
-  const { alpha, residual } = pixelAlpha(m, under, near, inner, fit.colour, fit.opacity);
+  const { alpha, residual } = pixelAlpha(m, under, near, inner, overBackdrop, fit.colour, fit.opacity);
   if (residual > MAX_RESIDUAL) return null;
   // The blend is inverted; over the backdrop, what comes out near the backdrop's colour is the backdrop (the
   // stamp's rims, JPEG ringing), where thin parts of the product come out dark and stay.
@@ -335,6 +347,9 @@ function leastOpacity(mean: readonly number[], under: readonly number[]): number
   return a;
 }
 
+/** An opacity below 0.03 is noise; above `top`, more than the strokes' own. */
+const clampAlpha = (a: number, top: number) => (a < 0.03 ? 0 : a > top ? top : a);
+
 /**
  * Per-pixel opacity: each pixel as `α·colour + β·u`, u the hue of the colour around it (the product's own,
  * whose brightness the texture changes), solved for α and β by least squares; where the ink's colour and the
@@ -345,6 +360,7 @@ function pixelAlpha(
   under: Planes,
   near: Uint8Array,
   strokes: Uint8Array,
+  overBackdrop: Uint8Array,
   colour: readonly [number, number, number],
   opacity: number,
 ): { alpha: Float32Array; residual: number } {
@@ -366,17 +382,16 @@ function pixelAlpha(
     const cu = c0 * u0 + c1 * u1 + c2 * u2;
     const det = cc * uu - cu * cu;
     const byHue = uu > 100 && det > 0.02 * cc * uu;
-    let a: number;
-    if (byHue) a = (uu * (c0 * m0 + c1 * m1 + c2 * m2) - cu * (u0 * m0 + u1 * m1 + u2 * m2)) / det;
-    else {
-      const d0 = c0 - u0;
-      const d1 = c1 - u1;
-      const d2 = c2 - u2;
-      const dd = d0 * d0 + d1 * d1 + d2 * d2;
-      a = dd > 0 ? ((m0 - u0) * d0 + (m1 - u1) * d1 + (m2 - u2) * d2) / dd : 0;
-    }
-    a = a < 0.03 ? 0 : a > top ? top : a;
-    alpha[i] = a;
+    const d0 = c0 - u0;
+    const d1 = c1 - u1;
+    const d2 = c2 - u2;
+    const dd = d0 * d0 + d1 * d1 + d2 * d2;
+    // Over the backdrop the colour under the stamp is known: the projection on the ink's departure from it
+    // (with the brightness left free, thin letters' JPEG-smeared chroma reads as too much ink and comes out dark).
+    const projected = dd > 0 ? ((m0 - u0) * d0 + (m1 - u1) * d1 + (m2 - u2) * d2) / dd : 0;
+    const hued = byHue ? (uu * (c0 * m0 + c1 * m1 + c2 * m2) - cu * (u0 * m0 + u1 * m1 + u2 * m2)) / det : 0;
+    const a = clampAlpha(byHue ? hued : projected, top);
+    alpha[i] = overBackdrop[i] ? clampAlpha(projected, top) : a;
     if (!strokes[i]) continue;
     // What the blend leaves unexplained: with the product's brightness free along its hue, or the colour around.
     const r0 = m0 - a * c0;
