@@ -18,6 +18,8 @@
  *    where they were measured along the product, where the median background misses them (`grow-strokes.ts`).
  *    When nothing is found on a studio backdrop where something hued floats, the detector looks again with the
  *    backdrop's differences stretched, for pale marks (`detect-faint-text.ts`).
+ *    A stamp in one ink that crosses from the backdrop onto the product, where the detector read text on it,
+ *    is fitted as one blend over both and un-blended pixel by pixel along the product's hue (`hued-stamp.ts`).
  * 4. **Restore** by inverting the blend (`unblend.ts`, Dekel et al. CVPR 2017), which recovers the photo
  *    instead of smearing it; a coloured mark wholly on the backdrop is the backdrop again, with every piece
  *    of it near by in its hue (`floating-mark.ts`); only a mark that hides the photo completely is inpainted, whole, by exemplar
