@@ -371,43 +371,31 @@ describe('remove_watermark', () => {
     expect(score.gainDb).toBeGreaterThan(5);
   });
 
-  it('leaves an opaque red label with white lettering across the edge of the product as it is', async () => {
-    // Hued, read as text and crossing from the backdrop onto the bag like the seals above, but solid: print.
-    const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="110">
-      <rect width="300" height="110" rx="10" fill="#d02030"/>
-      <text x="150" y="75" font-family="DejaVu Sans" font-weight="bold" font-size="50" fill="#fff"
-        text-anchor="middle">BRAND</text></svg>`;
-    const { data } = await sharp(photo.data, {
-      raw: { width: photo.width, height: photo.height, channels: 4 },
-    })
-      .composite([{ input: Buffer.from(svg), left: 60, top: 850 }])
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const image = { ...photo, data };
-    const result = await removeFrom(image);
-    expect(result.metadata.text_regions).toBeGreaterThan(0);
-    expect(Buffer.compare(result.image.data, image.data)).toBe(0);
-  });
-
-  it('leaves an opaque red sale tag with white lettering beside the product as it is', async () => {
-    // Hued, apart from the product and read as text like a seal, but its red is no tint of the backdrop.
-    const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="260" height="120">
-      <rect width="260" height="120" rx="14" fill="#c81e28"/>
-      <text x="130" y="80" font-family="DejaVu Sans" font-weight="bold" font-size="52" fill="#fff"
-        text-anchor="middle">SALE</text></svg>`;
-    const { data } = await sharp(photo.data, {
-      raw: { width: photo.width, height: photo.height, channels: 4 },
-    })
-      .composite([{ input: Buffer.from(svg), left: 40, top: photo.height - 160 }])
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const image = { ...photo, data };
-    const result = await removeFrom(image);
-    expect(result.metadata.text_regions).toBeGreaterThan(0);
-    expect(Buffer.compare(result.image.data, image.data)).toBe(0);
-  });
+  // Hued and read as text like a seal, but solid: print, whose red is no tint of what lies under it.
+  it.each([
+    ['sale tag beside the product', 'SALE', [40, 1180]],
+    // Crossing from the backdrop onto the bag like the seals above.
+    ['label across the edge of the product', 'BRAND', [60, 850]],
+  ] as const)(
+    'leaves an opaque red %s, with white lettering, as it is',
+    async (_where, text, [left, top]) => {
+      const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120">
+      <rect width="300" height="120" rx="14" fill="#c81e28"/>
+      <text x="150" y="80" font-family="DejaVu Sans" font-weight="bold" font-size="52" fill="#fff"
+        text-anchor="middle">${text}</text></svg>`;
+      const { data } = await sharp(photo.data, {
+        raw: { width: photo.width, height: photo.height, channels: 4 },
+      })
+        .composite([{ input: Buffer.from(svg), left, top }])
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const image = { ...photo, data };
+      const result = await removeFrom(image);
+      expect(result.metadata.text_regions).toBeGreaterThan(0);
+      expect(Buffer.compare(result.image.data, image.data)).toBe(0);
+    },
+  );
 
   it("leaves a watch's LCD print alone, which fits a dense dark blend, when a pale logo lies beside the watch", async () => {
     const photo = await decode(datasetFile('products', 'images', 'magento_wg03-sa-0.jpg'));
