@@ -75,7 +75,7 @@ import { grownStrokes } from './watermark/grow-strokes.js';
 import { huedStamps } from './watermark/hued-stamp.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
-import { maskAbove } from './watermark/raster.js';
+import { clamp, maskAbove } from './watermark/raster.js';
 import { withStackedCopies } from './watermark/stacked-copies.js';
 import { stampsAfloat } from './watermark/stamp-afloat.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
@@ -458,7 +458,7 @@ export const removeWatermark = defineProcessor({
         confidence: round(verdict.confidence),
         reason: verdict.reason,
         opacity: round(a.model.alpha),
-        colour: a.model.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
+        colour: colourOf(a.model.colour),
       })),
       islands.map((island) => ({
         bbox: bboxOf(island.box),
@@ -472,7 +472,7 @@ export const removeWatermark = defineProcessor({
         confidence: round(stamp.confidence),
         reason: 'a stamp in one ink crossing from the backdrop onto the product, one blend over both',
         opacity: round(stamp.opacity),
-        colour: stamp.colour.map((c) => Math.round(Math.min(255, Math.max(0, c)))),
+        colour: colourOf(stamp.colour),
       })),
     );
     return {
@@ -571,6 +571,9 @@ const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 function bboxOf(box: Box): number[] {
   return [box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0];
 }
+
+/** A fitted mark colour as the metadata's 8-bit RGB. */
+const colourOf = (colour: readonly number[]) => colour.map((c) => Math.round(clamp(c, 0, 255)));
 
 /** Whether at least half of box `p` lies within box `q`. */
 function mostlyWithin(p: Box, q: Box): boolean {

@@ -7,7 +7,7 @@
  * edge) cluster at lattice vectors; the two shortest well-supported, non-parallel clusters are the basis.
  */
 import { type Region, type RegionAnalysis, strokeCentre } from './analyse-region.js';
-import { type Box, dilate } from './raster.js';
+import { type Box, countSet, dilate } from './raster.js';
 
 export interface Copy {
   /** Centre of the copy's strokes, image pixels. */
@@ -143,8 +143,4 @@ function shiftRegion(region: Region, dx: number, dy: number, width: number, heig
   return { box, mask: dilate(mask, w, h, 4), textHeight: region.textHeight };
 }
 
-function areaOf(region: Region): number {
-  let n = 0;
-  for (const v of region.mask) n += v;
-  return n;
-}
+const areaOf = (region: Region): number => countSet(region.mask);

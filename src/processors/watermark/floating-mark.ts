@@ -63,11 +63,7 @@ export function floatingMark(
   const backdrop = medianOn(pixels, onPlain);
   const hue = colour.map((c, k) => c - backdrop[k]!);
   const deviates = (i: number) =>
-    Math.max(
-      Math.abs(pixels[0][i]! - backdrop[0]),
-      Math.abs(pixels[1][i]! - backdrop[1]),
-      Math.abs(pixels[2][i]! - backdrop[2]),
-    ) > DEVIATION;
+    channelGap(pixels[0][i]!, pixels[1][i]!, pixels[2][i]!, backdrop) > DEVIATION;
   const { labels, components } = labelComponents(w, h, deviates);
   const n = components.length;
   const sums = new Float64Array(3 * (n + 1));
@@ -121,6 +117,11 @@ export function floatingMark(
   for (let i = 0; i < mask.length; i++)
     if (!onPlain[i] && !keep[labels[i]!] && !keep[counterOf[i]!]) mask[i] = 0;
   return { box, mask, fill: fillUnder(pixels, mask, w, h, FILL_RADIUS), pieces };
+}
+
+/** Largest difference, over the three channels, between a pixel (c0, c1, c2) and a colour. */
+export function channelGap(c0: number, c1: number, c2: number, colour: readonly number[]): number {
+  return Math.max(Math.abs(c0 - colour[0]!), Math.abs(c1 - colour[1]!), Math.abs(c2 - colour[2]!));
 }
 
 /** Writes the backdrop over the floating mark's pixels; returns how many it restored. */

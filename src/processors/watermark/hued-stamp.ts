@@ -18,8 +18,8 @@ import { type Box, boxesOverlap, grownBox, labelMask, unionBox } from '../connec
 import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
-import type { FloatingMark } from './floating-mark.js';
-import { dilate, erode } from './raster.js';
+import { channelGap, type FloatingMark } from './floating-mark.js';
+import { clamp, countSet, dilate, erode } from './raster.js';
 
 /** Least chroma of a text region's pixels to read the ink's hue from, 8-bit levels. */
 const SEED_CHROMA = 30;
@@ -60,7 +60,6 @@ export interface HuedStamp extends FloatingMark {
   readonly residual: number;
   /** 0–1, from how well the one blend explains the strokes. */
   readonly confidence: number;
-  readonly strokes: number;
 }
 
 /**
@@ -207,7 +206,7 @@ function stampOf(
   const near = dilate(touched, bw, bh, 2);
   const under = fillUnder(m, dilate(touched, bw, bh, 3), bw, bh, Math.max(4, join));
   let inner = erode(strokes, bw, bh, 1);
-  if (count(inner) < 100) inner = strokes;
+  if (countSet(inner) < 100) inner = strokes;
   // Which strokes lie over the backdrop, which over the product: the colour around them says.
   const overBackdrop = new Uint8Array(bw * bh);
   let on = 0;
@@ -215,11 +214,7 @@ function stampOf(
   let n = 0;
   for (let i = 0; i < near.length; i++) {
     if (!near[i]) continue;
-    const d = Math.max(
-      Math.abs(under[0][i]! - backdrop[0]),
-      Math.abs(under[1][i]! - backdrop[1]),
-      Math.abs(under[2][i]! - backdrop[2]),
-    );
+    const d = channelGap(under[0][i]!, under[1][i]!, under[2][i]!, backdrop);
     if (d <= BACKDROP_LEVELS) overBackdrop[i] = 1;
     if (!inner[i]) continue;
     n++;
@@ -241,16 +236,10 @@ function stampOf(
     if (!near[i]) continue;
     const a = alpha[i]!;
     for (let k = 0; k < 3; k++) v[k] = (m[k]![i]! - a * fit.colour[k]!) / (1 - a);
-    const snap =
-      overBackdrop[i] === 1 &&
-      Math.max(Math.abs(v[0]! - backdrop[0]), Math.abs(v[1]! - backdrop[1]), Math.abs(v[2]! - backdrop[2])) <=
-        SNAP_LEVELS;
+    const snap = overBackdrop[i] === 1 && channelGap(v[0]!, v[1]!, v[2]!, backdrop) <= SNAP_LEVELS;
     if (a <= 0 && !snap) continue;
     mask[i] = 1;
-    for (let k = 0; k < 3; k++) {
-      const x = snap ? backdrop[k]! : v[k]!;
-      fill[k]![i] = x < 0 ? 0 : x > 255 ? 255 : x;
-    }
+    for (let k = 0; k < 3; k++) fill[k]![i] = snap ? backdrop[k]! : clamp(v[k]!, 0, 255);
   }
   return {
     box,
@@ -261,14 +250,7 @@ function stampOf(
     opacity: fit.opacity,
     residual,
     confidence: 0.9 - (0.4 * residual) / MAX_RESIDUAL,
-    strokes: strokeCount,
   };
-}
-
-function count(mask: Uint8Array): number {
-  let n = 0;
-  for (const v of mask) n += v;
-  return n;
 }
 
 interface BlendFit {
@@ -284,7 +266,7 @@ interface BlendFit {
 function fitBlend(m: Planes, under: Planes, strokes: Uint8Array): BlendFit | null {
   const [m0, m1, m2] = m;
   const [u0, u1, u2] = under;
-  let idx = new Int32Array(count(strokes));
+  let idx = new Int32Array(countSet(strokes));
   for (let i = 0, n = 0; i < strokes.length; i++) if (strokes[i]) idx[n++] = i;
   let fit: BlendFit | null = null;
   for (let pass = 0; pass < 2 && idx.length >= 50; pass++) {
@@ -348,7 +330,7 @@ function leastOpacity(mean: readonly number[], under: readonly number[]): number
 }
 
 /** An opacity below 0.03 is noise; above `top`, more than the strokes' own. */
-const clampAlpha = (a: number, top: number) => (a < 0.03 ? 0 : a > top ? top : a);
+const clampAlpha = (a: number, top: number) => (a < 0.03 ? 0 : Math.min(a, top));
 
 /**
  * Per-pixel opacity: each pixel as `α·colour + β·u`, u the hue of the colour around it (the product's own,

@@ -8,6 +8,13 @@ import { boxSum } from '../box-sum.js';
 
 export type { Box, Component } from '../connected-components.js';
 
+/** How many pixels of a mask are set (its values are 0 or 1). */
+export function countSet(mask: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i]!;
+  return n;
+}
+
 /** 1 where a value is above `level`: the strokes of a coverage map (level 0.5), or every pixel it touches (0). */
 export function maskAbove(values: ArrayLike<number>, level: number): Uint8Array {
   const mask = new Uint8Array(values.length);
