@@ -1,0 +1,268 @@
+/**
+ * The lattice of a mark tiled across the whole image, found in the image itself rather than from the copies
+ * the text detector read: the fine detail of a picture pasted every (v1, v2) correlates with itself at every
+ * step of the lattice, while a product's own edges do not repeat. So the autocorrelation of the image's
+ * high-pass (at ≤ 512 px, product edges clipped so they cannot drown the faint mark) peaks on the lattice;
+ * the pair of peaks whose lattice points all stand out is taken, then each step is refined to the whole pixel
+ * at full resolution.
+ *
+ * A staggered tiling whose row step is odd (rows shifted by ⌊step/2⌋) is no lattice at the fine scale: its
+ * half steps do not add up. Then the coarse lattice (two copies per cell) is the exact one.
+ */
+import type { RawImage } from '../types.js';
+import { autocorrelation } from './autocorrelation.js';
+import type { TextMap } from './detect-text.js';
+import { highPass, localMean, luminance } from './lattice-signal.js';
+
+export type Step = readonly [number, number];
+
+export interface Lattice {
+  readonly v1: Step;
+  readonly v2: Step;
+  /** How far the lattice's correlation peaks stand above the rest of the autocorrelation (robust z-score). */
+  readonly score: number;
+}
+
+/** Longest side of the image the autocorrelation is computed on. */
+const ACF_SIDE = 512;
+/** Shortest step a tiling may have, pixels at that scale: finer repeats are the product's texture (weave, mesh). */
+const MIN_STEP = 12;
+/** Longest step of a reduced lattice basis against its shortest. */
+const MAX_STEP_RATIO = 3;
+/** Correlation peaks paired into candidate lattices. */
+const PEAKS = 16;
+/** Lattice points scored around the origin, each way, and the fewest that must fall inside the image. */
+const REACH = 3;
+const MIN_POINTS = 4;
+/** A lattice at least this share of the best score with a smaller cell is the finer, true one. */
+const FINER_SHARE = 0.6;
+/** Lattice score the tiling must reach (peaks this many spreads above the median correlation). */
+const MIN_SCORE = 2;
+
+/**
+ * The lattice of a tiled mark in the image, or null when nothing repeats across it or `plausible` refuses its
+ * steps (scaled to full resolution, before the costlier refinement). `detail` gives the image's
+ * full-resolution high-pass (`lattice-signal.ts`), for the refinement.
+ */
+export function tileLattice(
+  image: RawImage,
+  detail: () => Float32Array,
+  plausible: (v1: Step, v2: Step) => boolean,
+): Lattice | null {
+  const { width: W, height: H } = image;
+  const factor = Math.max(1, Math.ceil(Math.max(W, H) / ACF_SIDE));
+  const w = Math.floor(W / factor);
+  const h = Math.floor(H / factor);
+  if (w < 4 * MIN_STEP || h < 4 * MIN_STEP) return null;
+  const lum = luminance(image, factor);
+  const small = highPass(lum, localMean(lum, w, h));
+  let mean = 0;
+  for (const v of small) mean += v;
+  mean /= small.length;
+  for (let i = 0; i < small.length; i++) small[i]! -= mean;
+  // Lattice points are scored up to 0.6 of the height away, with a lag's neighbours.
+  const acf = autocorrelation(small, w, h, Math.ceil(0.6 * h) + 2);
+  // The strongest of 3 × 3 lags: a step at this scale may fall between two of them.
+  const near = (x: number, y: number) => {
+    let m = Number.NEGATIVE_INFINITY;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) m = Math.max(m, acf.at(x + dx, y + dy));
+    return m;
+  };
+  const { peaks, median, spread } = peaksOf(acf.at, w, h);
+  if (spread <= 0) return null;
+  const candidates: { v1: Step; v2: Step; score: number; cell: number }[] = [];
+  for (let p = 0; p < peaks.length; p++)
+    for (let q = p + 1; q < peaks.length; q++) {
+      const basis = reduced(peaks[p]!, peaks[q]!);
+      if (!basis) continue;
+      const [a, b] = basis;
+      // Copies of a text set in rows: the steps along and across the rows are alike in length. A long thin
+      // cell is the product's stripes, or a row of identical products.
+      if (Math.hypot(...b) > MAX_STEP_RATIO * Math.hypot(...a)) continue;
+      let sum = 0;
+      let points = 0;
+      for (let i = -REACH; i <= REACH; i++)
+        for (let j = -REACH; j <= REACH; j++) {
+          const x = i * a[0] + j * b[0];
+          const y = i * a[1] + j * b[1];
+          if ((i === 0 && j === 0) || Math.abs(x) > 0.6 * w || Math.abs(y) > 0.6 * h) continue;
+          sum += (near(x, y) - median) / spread;
+          points++;
+        }
+      if (points >= MIN_POINTS)
+        candidates.push({ v1: a, v2: b, score: sum / points, cell: Math.abs(a[0] * b[1] - a[1] * b[0]) });
+    }
+  if (candidates.length === 0) return null;
+  const top = Math.max(...candidates.map((c) => c.score));
+  if (top < MIN_SCORE) return null;
+  // A coarser lattice (every other copy) scores as well as the true one: the finest that nearly matches it.
+  const best = candidates.filter((c) => c.score >= FINER_SHARE * top).sort((p, q) => p.cell - q.cell)[0]!;
+  const scaled = (v: Step): Step => [v[0] * factor, v[1] * factor];
+  if (!plausible(scaled(best.v1), scaled(best.v2))) return null;
+  const refined = refinedLattice(detail(), W, H, best.v1, best.v2, factor);
+  return refined ? { ...refined, score: best.score } : null;
+}
+
+interface Peak {
+  readonly x: number;
+  readonly y: number;
+  readonly value: number;
+}
+
+/** The strongest local maxima of the autocorrelation over half the lag plane, and its median and spread. */
+function peaksOf(at: (x: number, y: number) => number, w: number, h: number) {
+  // The lags searched, and a 2-lag margin for the neighbourhood test, read once into a table.
+  const hw = w >> 1;
+  const hh = h >> 1;
+  const tw = 2 * hw + 4;
+  const table = new Float64Array(tw * (hh + 4));
+  for (let y = -2; y < hh + 2; y++)
+    for (let x = -hw - 2; x < hw + 2; x++) table[(y + 2) * tw + x + hw + 2] = at(x, y);
+  const peaks: Peak[] = [];
+  const values: number[] = [];
+  for (let y = 0; y < hh; y++)
+    for (let x = -hw; x < hw; x++) {
+      if (Math.hypot(x, y) < MIN_STEP || (y === 0 && x < 0)) continue;
+      const centre = (y + 2) * tw + x + hw + 2;
+      const v = table[centre]!;
+      if ((x & 1) === 0 && (y & 1) === 0) values.push(v);
+      let highest = true;
+      for (let dy = -2; dy <= 2 && highest; dy++)
+        for (let dx = -2; dx <= 2; dx++)
+          if ((dx !== 0 || dy !== 0) && table[centre + dy * tw + dx]! > v) {
+            highest = false;
+            break;
+          }
+      if (highest) peaks.push({ x, y, value: v });
+    }
+  values.sort((a, b) => a - b);
+  const median = values[values.length >> 1] ?? 0;
+  const spread = (values[Math.floor(0.9 * values.length)] ?? 0) - median;
+  peaks.sort((a, b) => b.value - a.value);
+  return { peaks: peaks.slice(0, PEAKS), median, spread };
+}
+
+/** Two peaks as a reduced lattice basis (Lagrange–Gauss), or null when they are parallel or too short. */
+function reduced(p: Peak, q: Peak): [Step, Step] | null {
+  let a: [number, number] = [p.x, p.y];
+  let b: [number, number] = [q.x, q.y];
+  if (Math.abs(a[0] * b[1] - a[1] * b[0]) < MIN_STEP * MIN_STEP) return null;
+  for (let k = 0; k < 16; k++) {
+    if (Math.hypot(...a) > Math.hypot(...b)) [a, b] = [b, a];
+    const mu = Math.round((a[0] * b[0] + a[1] * b[1]) / (a[0] * a[0] + a[1] * a[1]));
+    if (mu === 0) break;
+    b = [b[0] - mu * a[0], b[1] - mu * a[1]];
+  }
+  return Math.hypot(...a) >= MIN_STEP ? [a, b] : null;
+}
+
+/** Pixels of the full-resolution high-pass sampled for the refinement (the strongest detail). */
+const REFINE_SAMPLES = 60_000;
+
+/**
+ * The steps at full resolution, to the whole pixel: each where the high-pass correlates best within the
+ * small scale's rounding. When the fine steps do not add up (odd staggered rows), the coarse lattice of their
+ * sum and difference is taken.
+ */
+function refinedLattice(
+  detail: Float32Array,
+  W: number,
+  H: number,
+  a: Step,
+  b: Step,
+  factor: number,
+): { v1: Step; v2: Step } | null {
+  const sample = strongest(detail, REFINE_SAMPLES);
+  const corr = (vx: number, vy: number) => {
+    let s = 0;
+    let n = 0;
+    for (const i of sample) {
+      const x = (i % W) + vx;
+      const y = ((i / W) | 0) + vy;
+      if (x < 0 || y < 0 || x >= W || y >= H) continue;
+      s += detail[i]! * detail[y * W + x]!;
+      n++;
+    }
+    return n ? s / n : Number.NEGATIVE_INFINITY;
+  };
+  const refine = (x: number, y: number, r: number): Step => {
+    let best: Step = [x, y];
+    let top = Number.NEGATIVE_INFINITY;
+    for (let dy = -r; dy <= r; dy++)
+      for (let dx = -r; dx <= r; dx++) {
+        const c = corr(x + dx, y + dy);
+        if (c > top) {
+          top = c;
+          best = [x + dx, y + dy];
+        }
+      }
+    return best;
+  };
+  const r = factor + 1;
+  const v1 = refine(Math.round(a[0] * factor), Math.round(a[1] * factor), r);
+  const v2 = refine(Math.round(b[0] * factor), Math.round(b[1] * factor), r);
+  const sum = refine(v1[0] + v2[0], v1[1] + v2[1], 1);
+  const diff = refine(v1[0] - v2[0], v1[1] - v2[1], 1);
+  const closes = (s: Step, x: number, y: number) => s[0] === x && s[1] === y;
+  if (closes(sum, v1[0] + v2[0], v1[1] + v2[1]) && closes(diff, v1[0] - v2[0], v1[1] - v2[1]))
+    return { v1, v2 };
+  const coarse = reduced({ x: sum[0], y: sum[1], value: 0 }, { x: diff[0], y: diff[1], value: 0 });
+  return coarse ? { v1: coarse[0], v2: coarse[1] } : null;
+}
+
+/** Indices of the `n` pixels with the largest |value| (about: by a threshold on a histogram of magnitudes). */
+function strongest(values: Float32Array, n: number): Int32Array {
+  const hist = new Int32Array(64);
+  for (const v of values) hist[Math.min(63, Math.floor(Math.abs(v)))]!++;
+  let level = 63;
+  for (let total = 0; level > 0 && total + hist[level]! < n; level--) total += hist[level]!;
+  const out: number[] = [];
+  for (let i = 0; i < values.length && out.length < n; i++) if (Math.abs(values[i]!) >= level) out.push(i);
+  return Int32Array.from(out);
+}
+
+/**
+ * Whether the text the detector read recurs on the lattice: some text region has text again at one of its
+ * lattice translates. The detector reads a faint tiled mark in only some of its copies (5 of 19 on a grey bag),
+ * in pieces, so one is all that can be asked; a product's repeating weave, stripes or a row of identical
+ * products have no text a step on, and the lattice's shape and the fold's tests do the rest.
+ */
+export function textRecurs(
+  map: TextMap,
+  centres: readonly Step[],
+  lattice: { readonly v1: Step; readonly v2: Step },
+  width: number,
+  height: number,
+): boolean {
+  const probAt = (x: number, y: number) => {
+    const mx = Math.round(x / map.scaleX);
+    const my = Math.round(y / map.scaleY);
+    let p = 0;
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) {
+        const u = mx + dx;
+        const v = my + dy;
+        if (u >= 0 && v >= 0 && u < map.width && v < map.height)
+          p = Math.max(p, map.prob[v * map.width + u]!);
+      }
+    return p;
+  };
+  const { v1, v2 } = lattice;
+  for (const [cx, cy] of centres) {
+    let hits = 0;
+    for (let i = -REACH; i <= REACH; i++)
+      for (let j = -REACH; j <= REACH; j++) {
+        if (i === 0 && j === 0) continue;
+        const x = cx + i * v1[0] + j * v2[0];
+        const y = cy + i * v1[1] + j * v2[1];
+        if (x >= 0 && y >= 0 && x < width && y < height && probAt(x, y) >= TEXT_PROBABILITY) hits++;
+      }
+    if (hits >= MIN_TEXT_REPEATS) return true;
+  }
+  return false;
+}
+
+/** Text probability that counts as text read at a translate (the detector's binary threshold). */
+const TEXT_PROBABILITY = 0.3;
+/** Translates of one region where text must be read again. */
+const MIN_TEXT_REPEATS = 1;
