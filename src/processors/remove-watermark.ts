@@ -4,6 +4,9 @@
  *
  * 0. **Line screens** first (`watermark/line-screen.ts`): a stamp laid on as thin lines every few pixels is
  *    found by its period and restored from the photo between its lines; the steps below run on the result.
+ *    Then **a mark tiled on a lattice** (`watermark/lattice-mark.ts`): where the text the detector read recurs
+ *    at the steps of a lattice the image's autocorrelation shows (`tile-lattice.ts`), every copy is folded
+ *    onto one cell and the mark is measured from all of them at once, no copy on plain ground needed.
  * 1. **Find** text with PP-OCRv4's detector (`watermark/detect-text.ts`): candidate regions, print included;
  *    with `find_logos`, also white or black stamp logos in the pixels (`detect-overlay.ts`, `find-stamps.ts`).
  * 2. **Measure** each region as an alpha blend `marked = α·colour + (1−α)·original` (`estimate-alpha.ts`,
@@ -74,12 +77,18 @@ import { fillInto, floatingMark } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
 import { huedStamps } from './watermark/hued-stamp.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
+import { latticeMark } from './watermark/lattice-mark.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
 import { clamp, maskAbove } from './watermark/raster.js';
 import { withStackedCopies } from './watermark/stacked-copies.js';
 import { stampsAfloat } from './watermark/stamp-afloat.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
+
+/** Text lines the detector must read before the image is searched for a lattice: a tiled mark shows several (3–20 on the seeds where it was found). */
+const MIN_LINES_FOR_LATTICE = 3;
+/** Lattice score (its peaks in spreads above the autocorrelation's median) reported as confidence 1. */
+const LATTICE_SCORE_FOR_CERTAINTY = 10;
 
 /** Shortest step between copies of a tiled mark, in text heights. */
 const MIN_LATTICE_STEP = 2;
@@ -145,7 +154,30 @@ export const removeWatermark = defineProcessor({
       throw new MediaStudioError('MS_MODEL_INVALID', 'remove_watermark needs the text detector model');
     // A line-screen logo is restored first, from the photo between its lines: what follows looks for the
     // marks left on the restored image.
-    const { screens, restored: image } = restoreLineScreens(input);
+    const { screens, restored: screened } = restoreLineScreens(input);
+    const sensitivity = params.detection_sensitivity;
+    const linesOf = (m: TextMap) =>
+      textRegions(
+        m,
+        screened.width,
+        screened.height,
+        ppOcrV4Det.output.binaryThreshold,
+        // DBPostProcess's box threshold at the default sensitivity, ±0.1 over the range.
+        ppOcrV4Det.output.boxThreshold + 0.2 * (0.5 - sensitivity),
+        4,
+      );
+    const screenedMap = await textProbability(screened, context.models);
+    context.signal?.throwIfAborted();
+    // A mark tiled over the whole image on an exact lattice, with text read in its copies, is measured from
+    // all its copies at once and restored next (lattice-mark.ts); the rest looks at what is left.
+    const screenedLines = linesOf(screenedMap);
+    const tiledMark =
+      screenedLines.length >= MIN_LINES_FOR_LATTICE
+        ? latticeMark(screened, screenedMap, screenedLines)
+        : null;
+    const image = tiledMark?.restored ?? screened;
+    const map = tiledMark ? await textProbability(image, context.models) : screenedMap;
+    context.signal?.throwIfAborted();
     const screenRegions: JsonValue[] = screens.map((s) => ({
       bbox: bboxOf(s.box),
       kind: 'line_screen',
@@ -153,25 +185,22 @@ export const removeWatermark = defineProcessor({
       reason: `lines every ${s.period} px (${s.lines}), restored from the photo between them`,
       pixels: s.pixels,
     }));
-    const screenPixels = screens.reduce((n, s) => n + s.pixels, 0);
-    const sensitivity = params.detection_sensitivity;
+    if (tiledMark)
+      screenRegions.push({
+        bbox: [0, 0, image.width, image.height],
+        kind: 'tiled',
+        confidence: round(Math.min(1, tiledMark.lattice.score / LATTICE_SCORE_FOR_CERTAINTY)),
+        reason: `one mark tiled every (${tiledMark.lattice.v1}) and (${tiledMark.lattice.v2}) px, measured from its ${Math.round(tiledMark.copies)} copies at once`,
+        opacity: round(tiledMark.opacity),
+        colour: [tiledMark.ink, tiledMark.ink, tiledMark.ink],
+        pixels: tiledMark.pixels,
+      });
+    const screenPixels = screens.reduce((n, s) => n + s.pixels, 0) + (tiledMark?.pixels ?? 0);
     const plainMasks = plainBackdrop(image, 3);
     const plain = plainMasks?.grown ?? null;
     // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
     const graded = plain ? null : gradedBackdrop(image, 3);
     const ground = plain ?? graded?.grown ?? null;
-    const map = await textProbability(image, context.models);
-    context.signal?.throwIfAborted();
-    const linesOf = (m: TextMap) =>
-      textRegions(
-        m,
-        image.width,
-        image.height,
-        ppOcrV4Det.output.binaryThreshold,
-        // DBPostProcess's box threshold at the default sensitivity, ±0.1 over the range.
-        ppOcrV4Det.output.boxThreshold + 0.2 * (0.5 - sensitivity),
-        4,
-      );
     const regions: Region[] = linesOf(map);
     const thresholds = thresholdsFor(sensitivity);
     const analyses: (RegionAnalysis | null)[] = [];
@@ -236,7 +265,7 @@ export const removeWatermark = defineProcessor({
         image,
         metadata: {
           ...metadataBase,
-          watermark_detected: screens.length > 0,
+          watermark_detected: screenRegions.length > 0,
           regions: screenRegions,
           share_of_image: round(screenPixels / (image.width * image.height), 5),
         },

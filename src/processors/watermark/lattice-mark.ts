@@ -1,0 +1,387 @@
+/**
+ * A mark tiled across the whole image on an exact lattice (`tile-lattice.ts`), measured from all its copies
+ * at once and un-blended everywhere, whether or not any copy lies on plain ground.
+ *
+ * Every pixel is folded onto one cell of the lattice: the pixels that share a cell position lie under the
+ * same point of the mark, over different parts of the photo. So, per cell position,
+ * - the median of the fine detail over those pixels is the mark's own detail (the photo's cancels out): where
+ *   it stands out, the mark has strokes;
+ * - with the photo under the strokes filled from around them (`fillUnder`), each copy says `marked − under =
+ *   a·(ink − under)`, and the median over the copies, weighted by how far the ink is from what lies under it,
+ *   is the mark's opacity a there. A white mark over a white backdrop says nothing and weighs nothing.
+ * The ink is white, grey or black, whichever the copies' detail agrees with (`strokeCells`): the opacity and
+ * the ink of a faint mark trade off against each other, and fitting the ink freely came out worse on the
+ * synthetic seeds than taking the nearest of the three. This is Dekel et al.'s (CVPR 2017) multi-image
+ * estimate, with the copies within one image as the images.
+ */
+import type { Box } from '../connected-components.js';
+import type { RawImage } from '../types.js';
+import { cropPlanes, type Region } from './analyse-region.js';
+import type { TextMap } from './detect-text.js';
+import { fillUnder, type Planes } from './estimate-alpha.js';
+import { highPass, localMean, luminance } from './lattice-signal.js';
+import { boxCount, dilate } from './raster.js';
+import { type Lattice, type Step, textRecurs, tileLattice } from './tile-lattice.js';
+
+export interface LatticeMark {
+  readonly lattice: Lattice;
+  /** The mark's neutral ink, 0–255. */
+  readonly ink: number;
+  /** Its opacity at the strokes (the 99th percentile over the cell). */
+  readonly opacity: number;
+  /** Copies over the image (image area / cell area). */
+  readonly copies: number;
+  /** Image pixels the mark's blend was inverted on. */
+  readonly pixels: number;
+  readonly restored: RawImage;
+}
+
+/** Shortest step of the lattice, in the text's heights (the median of the lines read). */
+const MIN_STEP_HEIGHTS = 2;
+/** Copies the medians need: with fewer, a copy over busy texture outvotes the rest. */
+const MIN_COPIES = 8;
+/** More copies than this are no mark's: the text would be tiny, and it is the product's fine pattern. */
+const MAX_COPIES = 150;
+/** Neutral inks tried for the strokes: white, grey and black marks (the fit then refines it). */
+const INKS = [255, 128, 0] as const;
+/** How much better grey must agree than white or black to be taken. */
+const GREY_MARGIN = 1.2;
+/** A cell position is a stroke where its median opacity detail exceeds this many MADs (and 0.02). */
+const STROKE_MADS = 4;
+const MIN_STROKE_DETAIL = 0.02;
+/** Stroke pixels (itself included) a stroke pixel's 3 × 3 neighbourhood must hold. */
+const MIN_STROKE_NEIGHBOURS = 3;
+/** Pixels around the strokes whose opacity is measured too (the anti-aliased rim). */
+const RIM_PX = 3;
+/** Window of the fill under the strokes (fillUnder's radius). */
+const FILL_RADIUS = 3;
+/** A copy weighs in only where the ink is this far from what lies under it (RMS levels). */
+const MIN_CONTRAST = 20;
+/** Opacity below this is noise of the median, left alone. */
+const MIN_ALPHA = 0.02;
+/** Opacity above which a pixel is not un-blended (1/(1 − a) would amplify the noise over ×4). */
+const MAX_ALPHA = 0.75;
+/** Opacities a tiled mark plausibly has at its strokes. */
+const OPACITY_RANGE: readonly [number, number] = [0.1, 0.6];
+
+/**
+ * The tiled mark in `image`, measured and un-blended, or null when the image does not repeat on a lattice,
+ * when the text read (`map`, `centres`: the text regions' centres) does not recur on it, or when what repeats
+ * is no plausible mark.
+ */
+export function latticeMark(image: RawImage, map: TextMap, lines: readonly Region[]): LatticeMark | null {
+  const { width: W, height: H } = image;
+  const centres = lines.map((l): Step => [(l.box.x0 + l.box.x1) / 2, (l.box.y0 + l.box.y1) / 2]);
+  const heights = lines.map((l) => l.textHeight).sort((a, b) => a - b);
+  const plausible = (v1: Step, v2: Step) => {
+    const copies = (W * H) / Math.abs(v1[0] * v2[1] - v1[1] * v2[0]);
+    // Copies of a line of text lie more than its height apart (closer, it is the product's repeated glyphs).
+    const shortest = Math.min(Math.hypot(...v1), Math.hypot(...v2));
+    return (
+      copies >= MIN_COPIES &&
+      copies <= MAX_COPIES &&
+      shortest >= MIN_STEP_HEIGHTS * heights[heights.length >> 1]! &&
+      textRecurs(map, centres, { v1, v2 }, W, H)
+    );
+  };
+  // Full resolution only once the lattice found at low resolution is plausible: most images stop before.
+  let full: { lum: Float32Array; mean: Float32Array } | null = null;
+  const fullRes = () => {
+    if (!full) {
+      const lum = luminance(image, 1);
+      full = { lum, mean: localMean(lum, W, H) };
+    }
+    return full;
+  };
+  const lattice = tileLattice(image, () => highPass(fullRes().lum, fullRes().mean), plausible);
+  // Refined, the steps must still pass.
+  if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
+  const copies = (W * H) / Math.abs(lattice.v1[0] * lattice.v2[1] - lattice.v1[1] * lattice.v2[0]);
+  const { lum, mean } = fullRes();
+  const cells = foldOnto(lattice, W, H);
+  // Unclipped here: the fold's medians shrug off the photo's edges, and a clipped stroke would read fainter.
+  const detail = lum.map((v, i) => v - mean[i]!);
+  const strokes = strokeCells(cells, detail, mean);
+  if (!strokes) return null;
+  const near = new Uint8Array(W * H);
+  for (let i = 0; i < W * H; i++) near[i] = strokes.cell[cells.of[i]!]!;
+  // A lone stroke position is the median's noise; grown by the rim, enough of them would leave no free
+  // pixels to fill the ground under the real strokes from.
+  const neighbours = boxCount(near, W, H, 1);
+  for (let i = 0; i < W * H; i++) if (neighbours[i]! < MIN_STROKE_NEIGHBOURS) near[i] = 0;
+  const marked = dilate(near, W, H, RIM_PX);
+  const whole: Box = { x0: 0, y0: 0, x1: W, y1: H };
+  const m = cropPlanes(image, whole);
+  const under = fillUnder(m, marked, W, H, FILL_RADIUS);
+  const measured = new Uint8Array(cells.count);
+  for (let i = 0; i < W * H; i++) if (marked[i]) measured[cells.of[i]!] = 1;
+  const ink = strokes.ink === 128 ? 128 : brightens(marked, m, under) ? 255 : 0;
+  let alpha = opacities(cells, measured, m, under, ink);
+  alpha = smoothed(alpha, cells, measured, W, H);
+  const opacity = percentile(alpha, measured, 0.99);
+  if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
+  const data = Buffer.from(image.data);
+  let pixels = 0;
+  for (let i = 0; i < W * H; i++) {
+    if (!marked[i]) continue;
+    const a = Math.min(MAX_ALPHA, alpha[cells.of[i]!]!);
+    if (a < MIN_ALPHA) continue;
+    pixels++;
+    for (let k = 0; k < 3; k++) {
+      const v = (m[k]![i]! - a * ink) / (1 - a);
+      data[4 * i + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+    }
+  }
+  return {
+    lattice,
+    ink,
+    opacity,
+    copies,
+    pixels,
+    restored: { ...image, data },
+  };
+}
+
+/** Every pixel's position in one cell of the lattice, and the pixels of each cell position in order. */
+interface Folded {
+  /** Cell position of each image pixel (an index into the cell's bounding box). */
+  readonly of: Int32Array;
+  /** Cell positions (the bounding box of the cell: more than `area`, some never used). */
+  readonly count: number;
+  /** Image pixels sorted by cell position, and where each position's run starts (count + 1 entries). */
+  readonly order: Int32Array;
+  readonly start: Int32Array;
+  /** Pixels per cell (|det(v1, v2)|). */
+  readonly area: number;
+  /** Width of the cell's bounding box, for neighbours. */
+  readonly boxWidth: number;
+}
+
+function foldOnto(lattice: Lattice, W: number, H: number): Folded {
+  const [ax, ay] = lattice.v1;
+  const [bx, by] = lattice.v2;
+  const det = ax * by - ay * bx;
+  const x0 = Math.min(0, ax, bx, ax + bx);
+  const y0 = Math.min(0, ay, by, ay + by);
+  const boxWidth = Math.max(0, ax, bx, ax + bx) - x0 + 1;
+  const boxHeight = Math.max(0, ay, by, ay + by) - y0 + 1;
+  const count = boxWidth * boxHeight;
+  const of = new Int32Array(W * H);
+  const start = new Int32Array(count + 1);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      // Lattice coordinates of the pixel; their whole parts say which copy's cell it lies in.
+      const i = Math.floor((by * x - bx * y) / det + 1e-9);
+      const j = Math.floor((ax * y - ay * x) / det + 1e-9);
+      const c = (y - i * ay - j * by - y0) * boxWidth + (x - i * ax - j * bx - x0);
+      of[y * W + x] = c;
+      start[c + 1]!++;
+    }
+  for (let c = 0; c < count; c++) start[c + 1]! += start[c]!;
+  const order = new Int32Array(W * H);
+  const next = start.slice(0, count);
+  for (let i = 0; i < W * H; i++) order[next[of[i]!]!++] = i;
+  return { of, count, order, start, area: Math.abs(det), boxWidth };
+}
+
+/**
+ * Cell positions where the mark has strokes, and the neutral ink its detail fits best. Each pixel's detail is
+ * divided by how far the ink is from the local mean there, which is the detail of the mark's opacity `a` if
+ * the ink is right: a grey mark is brighter than a black bag and darker than a white backdrop, so its raw
+ * detail changes sign across the image, but this does not. The median over the copies (weighted by that
+ * contrast) cancels the photo's detail. The ink taken is the one whose medians explain most of the detail of
+ * the copies (`detail ≈ median × contrast`): with a wrong ink the contrast is wrong over some grounds.
+ */
+function strokeCells(
+  cells: Folded,
+  detail: Float32Array,
+  mean: Float32Array,
+): { cell: Uint8Array; ink: number } | null {
+  const samples = new Samples(longestRun(cells));
+  let best: { median: Float32Array; ink: number; strength: number } | null = null;
+  for (const ink of INKS) {
+    // NaN where too few copies show the mark (and at the cell box's unused corners).
+    const median = new Float32Array(cells.count).fill(Number.NaN);
+    let strength = 0;
+    for (let c = 0; c < cells.count; c++) {
+      samples.clear();
+      for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
+        const i = cells.order[k]!;
+        const contrast = ink - mean[i]!;
+        if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(detail[i]! / contrast, Math.abs(contrast));
+      }
+      if (samples.n < 3) continue;
+      median[c] = samples.weightedMedian(0, 1);
+      // Agreement of each half of the copies with the other half's median, in signs (a few copies over the
+      // product's edges would sway magnitudes): the photo's detail agrees as often as not, the mark's always.
+      if (samples.n < 4) continue;
+      for (let half = 0; half < 2; half++) {
+        const a = samples.weightedMedian(1 - half, 2);
+        if (Math.abs(a) < MIN_STROKE_DETAIL) continue;
+        for (let j = half; j < samples.n; j += 2) strength += Math.sign(a) * Math.sign(samples.value[j]!);
+      }
+    }
+    // Over grounds all darker (or all lighter) than both, grey and white (black) agree in sign: the extreme
+    // inks, which marks mostly are, are taken unless grey fits clearly better.
+    const prior = ink === 128 ? 1 / GREY_MARGIN : 1;
+    if (!best || prior * strength > best.strength) best = { median, ink, strength: prior * strength };
+  }
+  if (!best) return null;
+  const { median, ink } = best;
+  const magnitudes = Float32Array.from(
+    median.filter((v) => !Number.isNaN(v)),
+    Math.abs,
+  ).sort();
+  if (magnitudes.length === 0) return null;
+  const level = Math.max(STROKE_MADS * magnitudes[magnitudes.length >> 1]!, MIN_STROKE_DETAIL);
+  const cell = new Uint8Array(cells.count);
+  let strokes = 0;
+  for (let c = 0; c < cells.count; c++)
+    if (median[c]! > level) {
+      cell[c] = 1;
+      strokes++;
+    }
+  return strokes > 0 ? { cell, ink } : null;
+}
+
+/**
+ * Whether the mark brightens what lies under its strokes. A white and a black mark whose copies all lie on one
+ * side of both inks fold to the same detail with opposite signs (strokes and their rims swapped); whether the
+ * pixels near the strokes are lighter or darker than the photo filled in under them tells them apart.
+ */
+function brightens(marked: Uint8Array, m: Planes, under: Planes): boolean {
+  let change = 0;
+  for (let i = 0; i < marked.length; i++)
+    if (marked[i]) change += m[0][i]! + m[1][i]! + m[2][i]! - under[0][i]! - under[1][i]! - under[2][i]!;
+  return change > 0;
+}
+
+/** The opacity at each measured cell position: the contrast-weighted median over its copies. */
+function opacities(cells: Folded, measured: Uint8Array, m: Planes, under: Planes, ink: number): Float32Array {
+  const alpha = new Float32Array(cells.count);
+  const samples = new Samples(longestRun(cells));
+  const minWeight = 3 * MIN_CONTRAST * MIN_CONTRAST;
+  for (let c = 0; c < cells.count; c++) {
+    if (!measured[c]) continue;
+    samples.clear();
+    for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
+      const i = cells.order[k]!;
+      let num = 0;
+      let den = 0;
+      for (let ch = 0; ch < 3; ch++) {
+        const d = ink - under[ch]![i]!;
+        num += (m[ch]![i]! - under[ch]![i]!) * d;
+        den += d * d;
+      }
+      if (den >= minWeight) samples.push(num / den, Math.sqrt(den));
+    }
+    if (samples.n >= 3) alpha[c] = Math.max(0, samples.weightedMedian(0, 1));
+  }
+  return alpha;
+}
+
+/** Most pixels one cell position holds (its copies). */
+function longestRun(cells: Folded): number {
+  let most = 0;
+  for (let c = 0; c < cells.count; c++) most = Math.max(most, cells.start[c + 1]! - cells.start[c]!);
+  return most;
+}
+
+/**
+ * One cell position's copies, as weighted values, in buffers kept across positions: the medians run once per
+ * position and ink, a million times on a large image, where allocating per call cost more than the sorting.
+ */
+class Samples {
+  readonly value: Float64Array;
+  private readonly weight: Float64Array;
+  private readonly sortedValue: Float64Array;
+  private readonly sortedWeight: Float64Array;
+  n = 0;
+
+  constructor(capacity: number) {
+    this.value = new Float64Array(capacity);
+    this.weight = new Float64Array(capacity);
+    this.sortedValue = new Float64Array(capacity);
+    this.sortedWeight = new Float64Array(capacity);
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  push(value: number, weight: number): void {
+    this.value[this.n] = value;
+    this.weight[this.n++] = weight;
+  }
+
+  /** Weighted median of the samples from, from + step, …: an insertion sort, as a position holds few. */
+  weightedMedian(from: number, step: number): number {
+    const v = this.sortedValue;
+    const w = this.sortedWeight;
+    let m = 0;
+    let total = 0;
+    for (let j = from; j < this.n; j += step) {
+      const x = this.value[j]!;
+      const y = this.weight[j]!;
+      total += y;
+      let k = m++;
+      for (; k > 0 && v[k - 1]! > x; k--) {
+        v[k] = v[k - 1]!;
+        w[k] = w[k - 1]!;
+      }
+      v[k] = x;
+      w[k] = y;
+    }
+    let acc = 0;
+    for (let k = 0; k < m; k++) {
+      acc += w[k]!;
+      if (acc >= total / 2) return v[k]!;
+    }
+    return m > 0 ? v[m - 1]! : 0;
+  }
+}
+
+/**
+ * Opacities smoothed by the median of each cell position's 3 × 3 neighbours (through one of its pixels away
+ * from the image's edge): one position measured over few informative copies is noisier than its neighbours.
+ */
+function smoothed(
+  alpha: Float32Array,
+  cells: Folded,
+  measured: Uint8Array,
+  W: number,
+  H: number,
+): Float32Array {
+  const out = new Float32Array(alpha.length);
+  const around = new Float32Array(9);
+  for (let c = 0; c < cells.count; c++) {
+    if (!measured[c]) continue;
+    let inside = -1;
+    for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
+      const i = cells.order[k]!;
+      const x = i % W;
+      const y = (i - x) / W;
+      if (x > 0 && y > 0 && x < W - 1 && y < H - 1) {
+        inside = i;
+        break;
+      }
+    }
+    if (inside < 0) {
+      out[c] = alpha[c]!;
+      continue;
+    }
+    let n = 0;
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) around[n++] = alpha[cells.of[inside + dy * W + dx]!]!;
+    out[c] = around.sort()[4]!;
+  }
+  return out;
+}
+
+function percentile(values: Float32Array, where: Uint8Array, p: number): number {
+  const picked: number[] = [];
+  for (let i = 0; i < values.length; i++) if (where[i]) picked.push(values[i]!);
+  if (picked.length === 0) return 0;
+  picked.sort((a, b) => a - b);
+  return picked[Math.min(picked.length - 1, Math.floor(p * picked.length))]!;
+}
