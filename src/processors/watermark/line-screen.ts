@@ -23,6 +23,7 @@
 
 import { type Box, boxesOverlap, labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
+import { luminance } from './lattice-signal.js';
 
 export interface LineScreen {
   /** Pixel box of the area restored. */
@@ -80,7 +81,7 @@ export function restoreLineScreens(image: RawImage): { screens: LineScreen[]; re
   for (const lines of ['rows', 'columns'] as const) {
     const axis = axisOf(lines, image.width, image.height);
     for (const candidate of candidates(stats, image.width, image.height, lines)) {
-      luma ??= luminance(image);
+      luma ??= luminance(image, 1);
       const screen = measured(luma, image.width, candidate, axis);
       if (!screen) continue;
       // Between the lines of a light screen the photo reads as dark lines: the strongest screen claims its box.
@@ -106,14 +107,6 @@ function axisOf(lines: 'rows' | 'columns', width: number, height: number): Axis 
   return lines === 'rows'
     ? { across: width, position: (i) => Math.floor(i / width), extent: height }
     : { across: 1, position: (i) => i % width, extent: width };
-}
-
-function luminance(image: RawImage): Float32Array {
-  const n = image.width * image.height;
-  const luma = new Float32Array(n);
-  const d = image.data;
-  for (let i = 0, j = 0; i < n; i++, j += 4) luma[i] = R * d[j]! + G * d[j + 1]! + B * d[j + 2]!;
-  return luma;
 }
 
 /** Second difference across the lines at i (0 on the image's first and last line). */
