@@ -178,7 +178,8 @@ export const removeWatermark = defineProcessor({
     const image = tiledMark?.restored ?? screened;
     const map = tiledMark ? await textProbability(image, context.models) : screenedMap;
     context.signal?.throwIfAborted();
-    const screenRegions: JsonValue[] = screens.map((s) => ({
+    // What was restored before the text path: line screens and a mark tiled on a lattice.
+    const earlyRegions: JsonValue[] = screens.map((s) => ({
       bbox: bboxOf(s.box),
       kind: 'line_screen',
       confidence: round(s.periodicity),
@@ -186,7 +187,7 @@ export const removeWatermark = defineProcessor({
       pixels: s.pixels,
     }));
     if (tiledMark)
-      screenRegions.push({
+      earlyRegions.push({
         bbox: [0, 0, image.width, image.height],
         kind: 'tiled',
         confidence: round(Math.min(1, tiledMark.lattice.score / LATTICE_SCORE_FOR_CERTAINTY)),
@@ -195,7 +196,7 @@ export const removeWatermark = defineProcessor({
         colour: [tiledMark.ink, tiledMark.ink, tiledMark.ink],
         pixels: tiledMark.pixels,
       });
-    const screenPixels = screens.reduce((n, s) => n + s.pixels, 0) + (tiledMark?.pixels ?? 0);
+    const earlyPixels = screens.reduce((n, s) => n + s.pixels, 0) + (tiledMark?.pixels ?? 0);
     const plainMasks = plainBackdrop(image, 3);
     const plain = plainMasks?.grown ?? null;
     // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
@@ -265,9 +266,9 @@ export const removeWatermark = defineProcessor({
         image,
         metadata: {
           ...metadataBase,
-          watermark_detected: screenRegions.length > 0,
-          regions: screenRegions,
-          share_of_image: round(screenPixels / (image.width * image.height), 5),
+          watermark_detected: earlyRegions.length > 0,
+          regions: earlyRegions,
+          share_of_image: round(earlyPixels / (image.width * image.height), 5),
         },
       };
     }
@@ -436,7 +437,7 @@ export const removeWatermark = defineProcessor({
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
     let holeBox = { x0: image.width, y0: image.height, x1: 0, y1: 0 };
-    let covered = screenPixels;
+    let covered = earlyPixels;
     for (const { analysis: a } of found) {
       const opaque = unblendInto(out, image, a, MAX_UNBLEND_ALPHA);
       // A mark opaque enough to be inpainted is inpainted whole: its rim, un-blended through 1/(1 − α·s) with a
@@ -480,7 +481,7 @@ export const removeWatermark = defineProcessor({
           })
         : 0;
     const result: RawImage = { data: out, width: image.width, height: image.height, channels: 4 };
-    const regionsMeta: JsonValue[] = screenRegions.concat(
+    const regionsMeta: JsonValue[] = earlyRegions.concat(
       found.map(({ analysis: a, verdict, kind: own }) => ({
         bbox: bboxOf(a.box),
         kind: own ?? kind,

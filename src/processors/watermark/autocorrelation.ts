@@ -1,7 +1,7 @@
 /**
  * The autocorrelation of a small signal (≤ 512 × 512), by the Wiener–Khinchin theorem: the inverse FFT of its
- * power spectrum. fft.js does the 1-D transforms (radix-4, the fastest pure-JS FFT on npm); the 2-D one is rows
- * then columns. A tiled mark shows as peaks at every step of its lattice, whatever it lies on.
+ * power spectrum. fft.js does the 1-D transforms (radix-4, the fastest pure-JS FFT on npm); the 2-D one runs
+ * them along rows and columns. A tiled mark shows as peaks at every step of its lattice, whatever it lies on.
  */
 import FFT from 'fft.js';
 

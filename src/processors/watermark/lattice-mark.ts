@@ -21,7 +21,7 @@ import type { TextMap } from './detect-text.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
 import { highPass, localMean, luminance } from './lattice-signal.js';
 import { boxCount, dilate } from './raster.js';
-import { type Lattice, type Step, textRecurs, tileLattice } from './tile-lattice.js';
+import { cellArea, type Lattice, type Step, textRecurs, tileLattice } from './tile-lattice.js';
 
 export interface LatticeMark {
   readonly lattice: Lattice;
@@ -42,7 +42,7 @@ const MIN_STEP_HEIGHTS = 2;
 const MIN_COPIES = 8;
 /** More copies than this are no mark's: the text would be tiny, and it is the product's fine pattern. */
 const MAX_COPIES = 150;
-/** Neutral inks tried for the strokes: white, grey and black marks (the fit then refines it). */
+/** Neutral inks tried for the strokes: white, grey and black marks (see `strokeCells`). */
 const INKS = [255, 128, 0] as const;
 /** How much better grey must agree than white or black to be taken. */
 const GREY_MARGIN = 1.2;
@@ -66,15 +66,15 @@ const OPACITY_RANGE: readonly [number, number] = [0.1, 0.6];
 
 /**
  * The tiled mark in `image`, measured and un-blended, or null when the image does not repeat on a lattice,
- * when the text read (`map`, `centres`: the text regions' centres) does not recur on it, or when what repeats
- * is no plausible mark.
+ * when the text read (`map`, `lines`: the text regions) does not recur on it, or when what repeats is no
+ * plausible mark.
  */
 export function latticeMark(image: RawImage, map: TextMap, lines: readonly Region[]): LatticeMark | null {
   const { width: W, height: H } = image;
   const centres = lines.map((l): Step => [(l.box.x0 + l.box.x1) / 2, (l.box.y0 + l.box.y1) / 2]);
   const heights = lines.map((l) => l.textHeight).sort((a, b) => a - b);
   const plausible = (v1: Step, v2: Step) => {
-    const copies = (W * H) / Math.abs(v1[0] * v2[1] - v1[1] * v2[0]);
+    const copies = (W * H) / cellArea(v1, v2);
     // Copies of a line of text lie more than its height apart (closer, it is the product's repeated glyphs).
     const shortest = Math.min(Math.hypot(...v1), Math.hypot(...v2));
     return (
@@ -96,7 +96,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const lattice = tileLattice(image, () => highPass(fullRes().lum, fullRes().mean), plausible);
   // Refined, the steps must still pass.
   if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
-  const copies = (W * H) / Math.abs(lattice.v1[0] * lattice.v2[1] - lattice.v1[1] * lattice.v2[0]);
+  const copies = (W * H) / cellArea(lattice.v1, lattice.v2);
   const { lum, mean } = fullRes();
   const cells = foldOnto(lattice, W, H);
   // Unclipped here: the fold's medians shrug off the photo's edges, and a clipped stroke would read fainter.
@@ -151,10 +151,6 @@ interface Folded {
   /** Image pixels sorted by cell position, and where each position's run starts (count + 1 entries). */
   readonly order: Int32Array;
   readonly start: Int32Array;
-  /** Pixels per cell (|det(v1, v2)|). */
-  readonly area: number;
-  /** Width of the cell's bounding box, for neighbours. */
-  readonly boxWidth: number;
 }
 
 function foldOnto(lattice: Lattice, W: number, H: number): Folded {
@@ -181,7 +177,7 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
   const order = new Int32Array(W * H);
   const next = start.slice(0, count);
   for (let i = 0; i < W * H; i++) order[next[of[i]!]!++] = i;
-  return { of, count, order, start, area: Math.abs(det), boxWidth };
+  return { of, count, order, start };
 }
 
 /**
@@ -189,8 +185,9 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
  * divided by how far the ink is from the local mean there, which is the detail of the mark's opacity `a` if
  * the ink is right: a grey mark is brighter than a black bag and darker than a white backdrop, so its raw
  * detail changes sign across the image, but this does not. The median over the copies (weighted by that
- * contrast) cancels the photo's detail. The ink taken is the one whose medians explain most of the detail of
- * the copies (`detail ≈ median × contrast`): with a wrong ink the contrast is wrong over some grounds.
+ * contrast) cancels the photo's detail. The ink taken is the one for which each half of the copies agrees most
+ * often in sign with the other half's median: with a wrong ink the contrast has the wrong sign over some
+ * grounds.
  */
 function strokeCells(
   cells: Folded,

@@ -19,7 +19,7 @@ export type Step = readonly [number, number];
 export interface Lattice {
   readonly v1: Step;
   readonly v2: Step;
-  /** How far the lattice's correlation peaks stand above the rest of the autocorrelation (robust z-score). */
+  /** How far the lattice's correlation peaks stand above the median lag's, in spreads (90th percentile − median). */
   readonly score: number;
 }
 
@@ -89,8 +89,7 @@ export function tileLattice(
           sum += (near(x, y) - median) / spread;
           points++;
         }
-      if (points >= MIN_POINTS)
-        candidates.push({ v1: a, v2: b, score: sum / points, cell: Math.abs(a[0] * b[1] - a[1] * b[0]) });
+      if (points >= MIN_POINTS) candidates.push({ v1: a, v2: b, score: sum / points, cell: cellArea(a, b) });
     }
   if (candidates.length === 0) return null;
   const top = Math.max(...candidates.map((c) => c.score));
@@ -102,6 +101,9 @@ export function tileLattice(
   const refined = refinedLattice(detail(), W, H, best.v1, best.v2, factor);
   return refined ? { ...refined, score: best.score } : null;
 }
+
+/** Pixels in one cell of the lattice spanned by v1 and v2 (|det|); 0 when they are parallel. */
+export const cellArea = (v1: Step, v2: Step): number => Math.abs(v1[0] * v2[1] - v1[1] * v2[0]);
 
 interface Peak {
   readonly x: number;
@@ -146,7 +148,7 @@ function peaksOf(at: (x: number, y: number) => number, w: number, h: number) {
 function reduced(p: Peak, q: Peak): [Step, Step] | null {
   let a: [number, number] = [p.x, p.y];
   let b: [number, number] = [q.x, q.y];
-  if (Math.abs(a[0] * b[1] - a[1] * b[0]) < MIN_STEP * MIN_STEP) return null;
+  if (cellArea(a, b) < MIN_STEP * MIN_STEP) return null;
   for (let k = 0; k < 16; k++) {
     if (Math.hypot(...a) > Math.hypot(...b)) [a, b] = [b, a];
     const mu = Math.round((a[0] * b[0] + a[1] * b[1]) / (a[0] * a[0] + a[1] * a[1]));
