@@ -93,7 +93,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
     }
     return full;
   };
-  const lattice = tileLattice(image, () => highPass(fullRes().lum, fullRes().mean), plausible);
+  const lattice = tileLattice(image, (pivot) => highPass(fullRes().lum, fullRes().mean, pivot), plausible);
   // Refined, the steps must still pass.
   if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
   const copies = (W * H) / cellArea(lattice.v1, lattice.v2);

@@ -34,15 +34,28 @@ export function luminance(image: RawImage, factor: number): Float32Array {
 /**
  * Luminance minus its local mean (`mean`, from `localMean`), clipped to ±DETAIL_CLIP: for correlations, where
  * a product's contour would outweigh every copy of a faint mark together.
+ *
+ * With a `pivot` level, the detail is turned to the sign of `pivot − mean` (and dropped where the ground is
+ * within MIN_PIVOT_CONTRAST of it): a grey mark darkens a white backdrop and lightens a dark product, so its
+ * copies on the two anti-correlate and cancel in the plain detail's correlations; seen against grey, every
+ * copy has the same sign. A white or a black mark needs no pivot: it lies on one side of every ground.
  */
-export function highPass(lum: Float32Array, mean: Float32Array): Float32Array {
+export function highPass(lum: Float32Array, mean: Float32Array, pivot?: number): Float32Array {
   const out = new Float32Array(lum.length);
   for (let i = 0; i < lum.length; i++) {
     const d = lum[i]! - mean[i]!;
-    out[i] = d > DETAIL_CLIP ? DETAIL_CLIP : d < -DETAIL_CLIP ? -DETAIL_CLIP : d;
+    const clipped = d > DETAIL_CLIP ? DETAIL_CLIP : d < -DETAIL_CLIP ? -DETAIL_CLIP : d;
+    if (pivot === undefined) out[i] = clipped;
+    else {
+      const contrast = pivot - mean[i]!;
+      out[i] = Math.abs(contrast) < MIN_PIVOT_CONTRAST ? 0 : contrast > 0 ? clipped : -clipped;
+    }
   }
   return out;
 }
+
+/** Ground this close to the pivot level says nothing of which way a mark moves it. */
+const MIN_PIVOT_CONTRAST = 20;
 
 /** The mean of the (2·DETAIL_RADIUS + 1)² window around each pixel (within the image). */
 export function localMean(lum: Float32Array, width: number, height: number): Float32Array {

@@ -42,11 +42,12 @@ const MIN_SCORE = 2;
 /**
  * The lattice of a tiled mark in the image, or null when nothing repeats across it or `plausible` refuses its
  * steps (scaled to full resolution, before the costlier refinement). `detail` gives the image's
- * full-resolution high-pass (`lattice-signal.ts`), for the refinement.
+ * full-resolution high-pass (`lattice-signal.ts`, with the pivot the lattice was found with), for the
+ * refinement.
  */
 export function tileLattice(
   image: RawImage,
-  detail: () => Float32Array,
+  detail: (pivot: number | undefined) => Float32Array,
   plausible: (v1: Step, v2: Step) => boolean,
 ): Lattice | null {
   const { width: W, height: H } = image;
@@ -55,7 +56,35 @@ export function tileLattice(
   const h = Math.floor(H / factor);
   if (w < 4 * MIN_STEP || h < 4 * MIN_STEP) return null;
   const lum = luminance(image, factor);
-  const small = highPass(lum, localMean(lum, w, h));
+  const mean = localMean(lum, w, h);
+  // The plain detail for white and black marks, the detail against grey for grey ones (see `highPass`).
+  let found: (Candidate & { pivot: number | undefined }) | null = null;
+  for (const pivot of PIVOTS) {
+    const best = bestCandidate(highPass(lum, mean, pivot), w, h);
+    if (best && (!found || best.score > found.score)) found = { ...best, pivot };
+  }
+  if (!found) return null;
+  const scaled = (v: Step): Step => [v[0] * factor, v[1] * factor];
+  if (!plausible(scaled(found.v1), scaled(found.v2))) return null;
+  const refined = refinedLattice(detail(found.pivot), W, H, found.v1, found.v2, factor);
+  return refined ? { ...refined, score: found.score } : null;
+}
+
+/** Levels the detail is seen against: none (white and black marks), and mid grey. */
+const PIVOTS = [undefined, 128] as const;
+
+interface Candidate {
+  readonly v1: Step;
+  readonly v2: Step;
+  readonly score: number;
+  readonly cell: number;
+}
+
+/**
+ * The lattice the small-scale signal repeats on, if any: the finest of those scoring nearly as well as the
+ * best, at the small scale.
+ */
+function bestCandidate(small: Float32Array, w: number, h: number): Candidate | null {
   let mean = 0;
   for (const v of small) mean += v;
   mean /= small.length;
@@ -70,7 +99,7 @@ export function tileLattice(
   };
   const { peaks, median, spread } = peaksOf(acf.at, w, h);
   if (spread <= 0) return null;
-  const candidates: { v1: Step; v2: Step; score: number; cell: number }[] = [];
+  const candidates: Candidate[] = [];
   for (let p = 0; p < peaks.length; p++)
     for (let q = p + 1; q < peaks.length; q++) {
       const basis = reduced(peaks[p]!, peaks[q]!);
@@ -95,11 +124,7 @@ export function tileLattice(
   const top = Math.max(...candidates.map((c) => c.score));
   if (top < MIN_SCORE) return null;
   // A coarser lattice (every other copy) scores as well as the true one: the finest that nearly matches it.
-  const best = candidates.filter((c) => c.score >= FINER_SHARE * top).sort((p, q) => p.cell - q.cell)[0]!;
-  const scaled = (v: Step): Step => [v[0] * factor, v[1] * factor];
-  if (!plausible(scaled(best.v1), scaled(best.v2))) return null;
-  const refined = refinedLattice(detail(), W, H, best.v1, best.v2, factor);
-  return refined ? { ...refined, score: best.score } : null;
+  return candidates.filter((c) => c.score >= FINER_SHARE * top).sort((p, q) => p.cell - q.cell)[0]!;
 }
 
 /** Pixels in one cell of the lattice spanned by v1 and v2 (|det|); 0 when they are parallel. */
