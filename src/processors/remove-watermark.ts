@@ -191,7 +191,7 @@ export const removeWatermark = defineProcessor({
         bbox: [0, 0, image.width, image.height],
         kind: 'tiled',
         confidence: round(Math.min(1, tiledMark.lattice.score / LATTICE_SCORE_FOR_CERTAINTY)),
-        reason: `one mark tiled every (${tiledMark.lattice.v1}) and (${tiledMark.lattice.v2}) px, measured from its ${Math.round(tiledMark.copies)} copies at once`,
+        reason: `one mark tiled every (${tiledMark.lattice.v1.map((v) => v.toFixed(1))}) and (${tiledMark.lattice.v2.map((v) => v.toFixed(1))}) px, measured from its ${Math.round(tiledMark.copies)} copies at once`,
         opacity: round(tiledMark.opacity),
         colour: [tiledMark.ink, tiledMark.ink, tiledMark.ink],
         pixels: tiledMark.pixels,
@@ -269,6 +269,7 @@ export const removeWatermark = defineProcessor({
           watermark_detected: earlyRegions.length > 0,
           regions: earlyRegions,
           share_of_image: round(earlyPixels / (image.width * image.height), 5),
+          ...(tiledMark ? { residual: round(residualOf([tiledMark.opacityLeft])) } : {}),
         },
       };
     }
@@ -519,10 +520,13 @@ export const removeWatermark = defineProcessor({
         pieces_afloat: floating?.pieces ?? 0,
         inpainted_pixels: inpainted,
         residual: round(
-          residualScore(
-            result,
-            found.map((f) => f.analysis),
-          ),
+          residualOf([
+            opacityLeft(
+              result,
+              found.map((f) => f.analysis),
+            ),
+            ...(tiledMark ? [tiledMark.opacityLeft] : []),
+          ]),
         ),
       },
     };
@@ -576,10 +580,13 @@ function confirmedRepeats(
 }
 
 /**
- * How much of the marks is still there, measured on the output: the mean coverage the same blend model finds
- * in the output over the strokes it found in the input (0 = gone, 1 = untouched).
+ * How much of the text marks is still there, measured on the output: the coverage the same blend model finds
+ * in the output over the strokes it found in the input, summed, beside the coverage found in the input.
  */
-function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): number {
+function opacityLeft(
+  output: RawImage,
+  analyses: readonly RegionAnalysis[],
+): { before: number; after: number } {
   let before = 0;
   let after = 0;
   for (const a of analyses) {
@@ -592,7 +599,14 @@ function residualScore(output: RawImage, analyses: readonly RegionAnalysis[]): n
       after += s[i]!;
     }
   }
-  return before > 0 ? after / before : 0;
+  return { before, after };
+}
+
+/** The residual score: the share of the marks' opacity left on the output (0 = gone, 1 = untouched). */
+function residualOf(parts: readonly { before: number; after: number }[]): number {
+  const before = parts.reduce((s, p) => s + p.before, 0);
+  const after = parts.reduce((s, p) => s + p.after, 0);
+  return before > 0 ? clamp(after / before, 0, 1) : 0;
 }
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));

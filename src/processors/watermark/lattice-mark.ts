@@ -19,9 +19,18 @@ import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import type { TextMap } from './detect-text.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
+import {
+  LatticeCopies,
+  MIN_CONTRAST,
+  type OpacitySaid,
+  opacitySaid,
+  type Reading,
+  said,
+} from './lattice-copies.js';
 import { highPass, localMean, luminance } from './lattice-signal.js';
 import { boxCount, dilate } from './raster.js';
 import { cellArea, type Lattice, type Step, textRecurs, tileLattice } from './tile-lattice.js';
+import { Samples } from './weighted-samples.js';
 
 export interface LatticeMark {
   readonly lattice: Lattice;
@@ -33,6 +42,11 @@ export interface LatticeMark {
   readonly copies: number;
   /** Image pixels the mark's blend was inverted on. */
   readonly pixels: number;
+  /**
+   * The opacity over those pixels, weighted by contrast and summed, as measured on the input and on the
+   * output with the same ink and ground: after / before is how much of the mark is left.
+   */
+  readonly opacityLeft: { readonly before: number; readonly after: number };
   readonly restored: RawImage;
 }
 
@@ -55,8 +69,6 @@ const MIN_STROKE_NEIGHBOURS = 3;
 const RIM_PX = 3;
 /** Window of the fill under the strokes (fillUnder's radius). */
 const FILL_RADIUS = 3;
-/** A copy weighs in only where the ink is this far from what lies under it (RMS levels). */
-const MIN_CONTRAST = 20;
 /** Opacity below this is noise of the median, left alone. */
 const MIN_ALPHA = 0.02;
 /** Opacity above which a pixel is not un-blended (1/(1 − a) would amplify the noise over ×4). */
@@ -96,11 +108,88 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const lattice = tileLattice(image, (pivot) => highPass(fullRes().lum, fullRes().mean, pivot), plausible);
   // Refined, the steps must still pass.
   if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
-  const copies = (W * H) / cellArea(lattice.v1, lattice.v2);
   const { lum, mean } = fullRes();
-  const cells = foldOnto(lattice, W, H);
   // Unclipped here: the fold's medians shrug off the photo's edges, and a clipped stroke would read fainter.
   const detail = lum.map((v, i) => v - mean[i]!);
+  const m = cropPlanes(image, { x0: 0, y0: 0, x1: W, y1: H });
+  let taken: Lattice = lattice;
+  let mark = strokesOn(lattice, detail, mean, m, W, H);
+  // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes. The
+  // coarse one holds the same copies as the plausible fine one, in two groups: it is not tested again.
+  if (lattice.coarser) {
+    const coarse: Lattice = { ...lattice, v1: lattice.coarser.v1, v2: lattice.coarser.v2 };
+    const other = strokesOn(coarse, detail, mean, m, W, H);
+    if (other && (!mark || other.agreement > mark.agreement)) {
+      taken = coarse;
+      mark = other;
+    }
+  }
+  if (!mark) return null;
+  const { marked, under, ink, opinions } = mark;
+  const copiesOf = new LatticeCopies(taken, W, H);
+  const alpha = opacities(copiesOf, marked, opinions);
+  const opacity = percentile(alpha, marked, 0.99);
+  if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
+  const data = Buffer.from(image.data);
+  let pixels = 0;
+  for (let i = 0; i < W * H; i++) {
+    if (!marked[i]) continue;
+    const a = Math.min(MAX_ALPHA, alpha[i]!);
+    if (a < MIN_ALPHA) continue;
+    pixels++;
+    for (let k = 0; k < 3; k++) {
+      const v = (m[k]![i]! - a * ink) / (1 - a);
+      data[4 * i + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+    }
+  }
+  const restored = { ...image, data };
+  // What the blend still says on the output, over the pixels it was inverted on: the residual. The fill under
+  // the strokes is the input's (only marked pixels changed).
+  const out = cropPlanes(restored, { x0: 0, y0: 0, x1: W, y1: H });
+  const opacityLeft = { before: 0, after: 0 };
+  const read: Reading = { value: 0, weight: 0 };
+  for (let i = 0; i < W * H; i++) {
+    if (!marked[i] || alpha[i]! < MIN_ALPHA || !said(out, under, ink, i, read)) continue;
+    opacityLeft.before += read.weight * alpha[i]!;
+    opacityLeft.after += read.weight * read.value;
+  }
+  return {
+    lattice: taken,
+    ink,
+    opacity,
+    copies: (W * H) / cellArea(taken.v1, taken.v2),
+    pixels,
+    opacityLeft,
+    restored,
+  };
+}
+
+/** The mark's strokes on a lattice: the pixels to un-blend, the photo under them, the ink and the opinions. */
+interface Strokes {
+  /** The strokes and their rim. */
+  readonly marked: Uint8Array;
+  /** The photo filled in under them. */
+  readonly under: Planes;
+  readonly ink: number;
+  /** What each pixel says of the opacity there (`lattice-copies.ts`). */
+  readonly opinions: OpacitySaid;
+  /** How well the copies agree on the strokes, per pixel (`strokeCells`). */
+  readonly agreement: number;
+}
+
+/**
+ * Where the mark has strokes, folded on `lattice` (`strokeCells`), and what follows from them; null when the
+ * fold finds none. `detail` and `mean` are the luminance's, `m` the image's planes.
+ */
+function strokesOn(
+  lattice: Lattice,
+  detail: Float32Array,
+  mean: Float32Array,
+  m: Planes,
+  W: number,
+  H: number,
+): Strokes | null {
+  const cells = foldOnto(lattice, W, H);
   const strokes = strokeCells(cells, detail, mean);
   if (!strokes) return null;
   const near = new Uint8Array(W * H);
@@ -110,36 +199,9 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const neighbours = boxCount(near, W, H, 1);
   for (let i = 0; i < W * H; i++) if (neighbours[i]! < MIN_STROKE_NEIGHBOURS) near[i] = 0;
   const marked = dilate(near, W, H, RIM_PX);
-  const whole: Box = { x0: 0, y0: 0, x1: W, y1: H };
-  const m = cropPlanes(image, whole);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
-  const measured = new Uint8Array(cells.count);
-  for (let i = 0; i < W * H; i++) if (marked[i]) measured[cells.of[i]!] = 1;
   const ink = strokes.ink === 128 ? 128 : brightens(marked, m, under) ? 255 : 0;
-  let alpha = opacities(cells, measured, m, under, ink);
-  alpha = smoothed(alpha, cells, measured, W, H);
-  const opacity = percentile(alpha, measured, 0.99);
-  if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
-  const data = Buffer.from(image.data);
-  let pixels = 0;
-  for (let i = 0; i < W * H; i++) {
-    if (!marked[i]) continue;
-    const a = Math.min(MAX_ALPHA, alpha[cells.of[i]!]!);
-    if (a < MIN_ALPHA) continue;
-    pixels++;
-    for (let k = 0; k < 3; k++) {
-      const v = (m[k]![i]! - a * ink) / (1 - a);
-      data[4 * i + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-    }
-  }
-  return {
-    lattice,
-    ink,
-    opacity,
-    copies,
-    pixels,
-    restored: { ...image, data },
-  };
+  return { marked, under, ink, opinions: opacitySaid(m, under, ink), agreement: strokes.agreement };
 }
 
 /** Every pixel's position in one cell of the lattice, and the pixels of each cell position in order. */
@@ -157,10 +219,11 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
   const [ax, ay] = lattice.v1;
   const [bx, by] = lattice.v2;
   const det = ax * by - ay * bx;
-  const x0 = Math.min(0, ax, bx, ax + bx);
-  const y0 = Math.min(0, ay, by, ay + by);
-  const boxWidth = Math.max(0, ax, bx, ax + bx) - x0 + 1;
-  const boxHeight = Math.max(0, ay, by, ay + by) - y0 + 1;
+  // The steps are fractional (copies between pixels): a pixel folds to the nearest whole position.
+  const x0 = Math.floor(Math.min(0, ax, bx, ax + bx));
+  const y0 = Math.floor(Math.min(0, ay, by, ay + by));
+  const boxWidth = Math.ceil(Math.max(0, ax, bx, ax + bx)) - x0 + 2;
+  const boxHeight = Math.ceil(Math.max(0, ay, by, ay + by)) - y0 + 2;
   const count = boxWidth * boxHeight;
   const of = new Int32Array(W * H);
   const start = new Int32Array(count + 1);
@@ -169,7 +232,9 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
       // Lattice coordinates of the pixel; their whole parts say which copy's cell it lies in.
       const i = Math.floor((by * x - bx * y) / det + 1e-9);
       const j = Math.floor((ax * y - ay * x) / det + 1e-9);
-      const c = (y - i * ay - j * by - y0) * boxWidth + (x - i * ax - j * bx - x0);
+      const cx = Math.round(x - i * ax - j * bx) - x0;
+      const cy = Math.round(y - i * ay - j * by) - y0;
+      const c = cy * boxWidth + cx;
       of[y * W + x] = c;
       start[c + 1]!++;
     }
@@ -193,7 +258,7 @@ function strokeCells(
   cells: Folded,
   detail: Float32Array,
   mean: Float32Array,
-): { cell: Uint8Array; ink: number } | null {
+): { cell: Uint8Array; ink: number; agreement: number } | null {
   const samples = new Samples(longestRun(cells));
   let best: { median: Float32Array; ink: number; strength: number } | null = null;
   for (const ink of INKS) {
@@ -224,7 +289,7 @@ function strokeCells(
     if (!best || prior * strength > best.strength) best = { median, ink, strength: prior * strength };
   }
   if (!best) return null;
-  const { median, ink } = best;
+  const { median, ink, strength } = best;
   const magnitudes = Float32Array.from(
     median.filter((v) => !Number.isNaN(v)),
     Math.abs,
@@ -238,7 +303,7 @@ function strokeCells(
       cell[c] = 1;
       strokes++;
     }
-  return strokes > 0 ? { cell, ink } : null;
+  return strokes > 0 ? { cell, ink, agreement: strength / detail.length } : null;
 }
 
 /**
@@ -253,26 +318,17 @@ function brightens(marked: Uint8Array, m: Planes, under: Planes): boolean {
   return change > 0;
 }
 
-/** The opacity at each measured cell position: the contrast-weighted median over its copies. */
-function opacities(cells: Folded, measured: Uint8Array, m: Planes, under: Planes, ink: number): Float32Array {
-  const alpha = new Float32Array(cells.count);
-  const samples = new Samples(longestRun(cells));
-  const minWeight = 3 * MIN_CONTRAST * MIN_CONTRAST;
-  for (let c = 0; c < cells.count; c++) {
-    if (!measured[c]) continue;
-    samples.clear();
-    for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
-      const i = cells.order[k]!;
-      let num = 0;
-      let den = 0;
-      for (let ch = 0; ch < 3; ch++) {
-        const d = ink - under[ch]![i]!;
-        num += (m[ch]![i]! - under[ch]![i]!) * d;
-        den += d * d;
-      }
-      if (den >= minWeight) samples.push(num / den, Math.sqrt(den));
-    }
-    if (samples.n >= 3) alpha[c] = Math.max(0, samples.weightedMedian(0, 1));
+/**
+ * The opacity at each marked pixel: the contrast-weighted median of what its copies say (`LatticeCopies`).
+ * A white mark over a white backdrop says nothing there and weighs nothing.
+ */
+function opacities(copies: LatticeCopies, marked: Uint8Array, opinions: OpacitySaid): Float32Array {
+  const alpha = new Float32Array(marked.length);
+  const samples = new Samples(copies.most);
+  for (let p = 0; p < marked.length; p++) {
+    if (!marked[p]) continue;
+    copies.gather(p, opinions, samples);
+    if (samples.n >= 3) alpha[p] = Math.max(0, samples.weightedMedian(0, 1));
   }
   return alpha;
 }
@@ -282,97 +338,6 @@ function longestRun(cells: Folded): number {
   let most = 0;
   for (let c = 0; c < cells.count; c++) most = Math.max(most, cells.start[c + 1]! - cells.start[c]!);
   return most;
-}
-
-/**
- * One cell position's copies, as weighted values, in buffers kept across positions: the medians run once per
- * position and ink, a million times on a large image, where allocating per call cost more than the sorting.
- */
-class Samples {
-  readonly value: Float64Array;
-  private readonly weight: Float64Array;
-  private readonly sortedValue: Float64Array;
-  private readonly sortedWeight: Float64Array;
-  n = 0;
-
-  constructor(capacity: number) {
-    this.value = new Float64Array(capacity);
-    this.weight = new Float64Array(capacity);
-    this.sortedValue = new Float64Array(capacity);
-    this.sortedWeight = new Float64Array(capacity);
-  }
-
-  clear(): void {
-    this.n = 0;
-  }
-
-  push(value: number, weight: number): void {
-    this.value[this.n] = value;
-    this.weight[this.n++] = weight;
-  }
-
-  /** Weighted median of the samples from, from + step, …: an insertion sort, as a position holds few. */
-  weightedMedian(from: number, step: number): number {
-    const v = this.sortedValue;
-    const w = this.sortedWeight;
-    let m = 0;
-    let total = 0;
-    for (let j = from; j < this.n; j += step) {
-      const x = this.value[j]!;
-      const y = this.weight[j]!;
-      total += y;
-      let k = m++;
-      for (; k > 0 && v[k - 1]! > x; k--) {
-        v[k] = v[k - 1]!;
-        w[k] = w[k - 1]!;
-      }
-      v[k] = x;
-      w[k] = y;
-    }
-    let acc = 0;
-    for (let k = 0; k < m; k++) {
-      acc += w[k]!;
-      if (acc >= total / 2) return v[k]!;
-    }
-    return m > 0 ? v[m - 1]! : 0;
-  }
-}
-
-/**
- * Opacities smoothed by the median of each cell position's 3 × 3 neighbours (through one of its pixels away
- * from the image's edge): one position measured over few informative copies is noisier than its neighbours.
- */
-function smoothed(
-  alpha: Float32Array,
-  cells: Folded,
-  measured: Uint8Array,
-  W: number,
-  H: number,
-): Float32Array {
-  const out = new Float32Array(alpha.length);
-  const around = new Float32Array(9);
-  for (let c = 0; c < cells.count; c++) {
-    if (!measured[c]) continue;
-    let inside = -1;
-    for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
-      const i = cells.order[k]!;
-      const x = i % W;
-      const y = (i - x) / W;
-      if (x > 0 && y > 0 && x < W - 1 && y < H - 1) {
-        inside = i;
-        break;
-      }
-    }
-    if (inside < 0) {
-      out[c] = alpha[c]!;
-      continue;
-    }
-    let n = 0;
-    for (let dy = -1; dy <= 1; dy++)
-      for (let dx = -1; dx <= 1; dx++) around[n++] = alpha[cells.of[inside + dy * W + dx]!]!;
-    out[c] = around.sort()[4]!;
-  }
-  return out;
 }
 
 function percentile(values: Float32Array, where: Uint8Array, p: number): number {

@@ -19,6 +19,11 @@ export type Step = readonly [number, number];
 export interface Lattice {
   readonly v1: Step;
   readonly v2: Step;
+  /**
+   * The lattice of every other copy (the steps' sum and difference), when the rows may be a staggered tiling
+   * shifted by an odd half step, which only the coarse lattice holds exactly (see `refinedLattice`).
+   */
+  readonly coarser?: { readonly v1: Step; readonly v2: Step };
   /** How far the lattice's correlation peaks stand above the median lag's, in spreads (90th percentile − median). */
   readonly score: number;
 }
@@ -66,8 +71,7 @@ export function tileLattice(
   if (!found) return null;
   const scaled = (v: Step): Step => [v[0] * factor, v[1] * factor];
   if (!plausible(scaled(found.v1), scaled(found.v2))) return null;
-  const refined = refinedLattice(detail(found.pivot), W, H, found.v1, found.v2, factor);
-  return refined ? { ...refined, score: found.score } : null;
+  return { ...refinedLattice(detail(found.pivot), W, H, found.v1, found.v2, factor), score: found.score };
 }
 
 /** Levels the detail is seen against: none (white and black marks), and mid grey. */
@@ -187,9 +191,9 @@ function reduced(p: Peak, q: Peak): [Step, Step] | null {
 const REFINE_SAMPLES = 60_000;
 
 /**
- * The steps at full resolution, to the whole pixel: each where the high-pass correlates best within the
- * small scale's rounding. When the fine steps do not add up (odd staggered rows), the coarse lattice of their
- * sum and difference is taken.
+ * The steps at full resolution. First to the whole pixel: each where the high-pass correlates best within the
+ * small scale's rounding. Then to a fraction of a pixel (`subPixel`). When the steps do not add up at the
+ * whole pixel, the coarse lattice of their sum and difference may be the true one.
  */
 function refinedLattice(
   detail: Float32Array,
@@ -198,7 +202,7 @@ function refinedLattice(
   a: Step,
   b: Step,
   factor: number,
-): { v1: Step; v2: Step } | null {
+): Omit<Lattice, 'score'> {
   const sample = strongest(detail, REFINE_SAMPLES);
   const corr = (vx: number, vy: number) => {
     let s = 0;
@@ -230,11 +234,115 @@ function refinedLattice(
   const v2 = refine(Math.round(b[0] * factor), Math.round(b[1] * factor), r);
   const sum = refine(v1[0] + v2[0], v1[1] + v2[1], 1);
   const diff = refine(v1[0] - v2[0], v1[1] - v2[1], 1);
-  const closes = (s: Step, x: number, y: number) => s[0] === x && s[1] === y;
-  if (closes(sum, v1[0] + v2[0], v1[1] + v2[1]) && closes(diff, v1[0] - v2[0], v1[1] - v2[1]))
-    return { v1, v2 };
+  const fine = subPixel(corr, W, H, v1, v2);
   const coarse = reduced({ x: sum[0], y: sum[1], value: 0 }, { x: diff[0], y: diff[1], value: 0 });
-  return coarse ? { v1: coarse[0], v2: coarse[1] } : null;
+  if (!coarse) return fine;
+  // The fine lattice's odd points (±v1, ±v2) hold copies as exactly as its even ones (±(v1 ± v2), the
+  // coarse lattice's) unless the rows of a staggered tiling are shifted by an odd half step: then those copies
+  // lie half a pixel off either way and the fine lattice reads them blurred. (Fractional steps alone are read
+  // between pixels at both.)
+  const closes = (s: Step, x: number, y: number) => s[0] === x && s[1] === y;
+  const halfway = (v: number) => Math.abs(v - Math.floor(v) - 0.5) < HALF_PHASE;
+  // Steps that do not add up at the whole pixel are fractional (a grid at an angle), or the rows of a
+  // staggered tiling are shifted by an odd half step and only the coarse lattice is exact; a step that lands
+  // half a pixel between two may be that stagger too. The fold tells them apart.
+  const stagger =
+    !closes(sum, v1[0] + v2[0], v1[1] + v2[1]) ||
+    !closes(diff, v1[0] - v2[0], v1[1] - v2[1]) ||
+    [...fine.v1, ...fine.v2].some(halfway);
+  return stagger ? { ...fine, coarser: subPixel(corr, W, H, coarse[0], coarse[1]) } : fine;
+}
+
+/** How near half a pixel a step's fraction must be to suggest an odd stagger. */
+const HALF_PHASE = 0.15;
+
+/**
+ * The steps to a fraction of a pixel. A mark tiled along a rotated grid lands between pixels, each copy at
+ * its own phase (steps of 171.3 px, not 171): folded on whole-pixel steps, the copies drift apart by a pixel
+ * every few steps. So each lattice point within reach is located where the correlation peaks, between pixels
+ * by a parabola through its neighbours, and the steps are the least-squares fit to all of them: a point three
+ * steps out pins each step three times as finely.
+ */
+function subPixel(
+  corr: (x: number, y: number) => number,
+  W: number,
+  H: number,
+  v1: Step,
+  v2: Step,
+): { v1: Step; v2: Step } {
+  // Normal equations of P(i, j) ≈ i·v1 + j·v2, one set per coordinate.
+  let sii = 0;
+  let sij = 0;
+  let sjj = 0;
+  const si = [0, 0];
+  const sj = [0, 0];
+  let fit = { v1, v2 };
+  for (let i = 0; i <= REACH; i++)
+    for (let j = -REACH; j <= REACH; j++) {
+      // One of each ± pair: the correlation at −k is the one at k.
+      if (i === 0 && j <= 0) continue;
+      const px = i * fit.v1[0] + j * fit.v2[0];
+      const py = i * fit.v1[1] + j * fit.v2[1];
+      if (Math.abs(px) > 0.6 * W || Math.abs(py) > 0.6 * H) continue;
+      const peak = peakNear(corr, Math.round(px), Math.round(py));
+      if (!peak) continue;
+      sii += i * i;
+      sij += i * j;
+      sjj += j * j;
+      for (let c = 0; c < 2; c++) {
+        si[c]! += i * peak[c]!;
+        sj[c]! += j * peak[c]!;
+      }
+      const det = sii * sjj - sij * sij;
+      // Once two independent points are in, farther points are predicted from the fit so far.
+      if (Math.abs(det) > 1e-9) {
+        const solve = (c: number): [number, number] => [
+          (sjj * si[c]! - sij * sj[c]!) / det,
+          (sii * sj[c]! - sij * si[c]!) / det,
+        ];
+        const [x1, x2] = solve(0);
+        const [y1, y2] = solve(1);
+        fit = { v1: [x1, y1], v2: [x2, y2] };
+      }
+    }
+  return fit;
+}
+
+/**
+ * Where the correlation peaks near (x, y), to a fraction of a pixel (a parabola through the best whole lag
+ * and its neighbours along each axis), or null when the best lag lies on the 3 × 3 window's edge.
+ */
+function peakNear(corr: (x: number, y: number) => number, x: number, y: number): Step | null {
+  const c = new Float64Array(9);
+  let best = 4;
+  for (let dy = -1; dy <= 1; dy++)
+    for (let dx = -1; dx <= 1; dx++) {
+      const k = (dy + 1) * 3 + dx + 1;
+      c[k] = corr(x + dx, y + dy);
+      if (c[k]! > c[best]!) best = k;
+    }
+  if (best !== 4) {
+    // Re-centred once on the better neighbour: the prediction was off by a pixel.
+    const bx = x + (best % 3) - 1;
+    const by = y + Math.floor(best / 3) - 1;
+    const around = [corr(bx - 1, by), corr(bx, by), corr(bx + 1, by), corr(bx, by - 1), corr(bx, by + 1)];
+    if (
+      around[0]! > around[1]! ||
+      around[2]! > around[1]! ||
+      around[3]! > around[1]! ||
+      around[4]! > around[1]!
+    )
+      return null;
+    return [bx + vertex(around[0]!, around[1]!, around[2]!), by + vertex(around[3]!, around[1]!, around[4]!)];
+  }
+  return [x + vertex(c[3]!, c[4]!, c[5]!), y + vertex(c[1]!, c[4]!, c[7]!)];
+}
+
+/** Offset of a parabola's vertex through (−1, l), (0, m), (1, r) from 0, within ±0.5. */
+function vertex(l: number, m: number, r: number): number {
+  const curvature = l - 2 * m + r;
+  if (curvature >= 0) return 0;
+  return Math.max(-0.5, Math.min(0.5, (l - r) / (2 * curvature)));
 }
 
 /** Indices of the `n` pixels with the largest |value| (about: by a threshold on a histogram of magnitudes). */

@@ -1,0 +1,194 @@
+/**
+ * Every copy of a tiled mark read at one point of the mark. The copies of a grid laid at an angle fall
+ * between pixels, each at its own phase (steps of 171.3 px, not 171): folded onto whole pixels, they blur the
+ * mark's edges by up to a pixel, which leaves its outline after un-blending. So each copy is read at the
+ * pixel's own phase, interpolated between its pixels (Catmull-Rom, which keeps a 3 px stroke's edge; bilinear
+ * blurs it). What is read is the opacity a pixel says the mark has there (`said`), not the pixel itself.
+ */
+import type { Planes } from './estimate-alpha.js';
+import type { Step } from './tile-lattice.js';
+import type { Samples } from './weighted-samples.js';
+
+/** A value and its weight, written in place (the readers run millions of times). */
+export interface Reading {
+  value: number;
+  weight: number;
+}
+
+/** What each pixel says of the mark's opacity (`said`), and its weight: 0 where it says nothing. */
+export interface OpacitySaid {
+  readonly value: Float32Array;
+  readonly weight: Float32Array;
+}
+
+/** A pixel weighs in only where the ink is this far from what lies under it (RMS levels). */
+export const MIN_CONTRAST = 20;
+
+/** `said` at every pixel of the image. */
+export function opacitySaid(m: Planes, under: Planes, ink: number): OpacitySaid {
+  const n = m[0].length;
+  const value = new Float32Array(n);
+  const weight = new Float32Array(n);
+  const read: Reading = { value: 0, weight: 0 };
+  for (let i = 0; i < n; i++)
+    if (said(m, under, ink, i, read)) {
+      value[i] = read.value;
+      weight[i] = read.weight;
+    }
+  return { value, weight };
+}
+
+/** The copies of every pixel on a lattice of (fractional) steps v1, v2 over a W × H image. */
+export class LatticeCopies {
+  private readonly ax: number;
+  private readonly ay: number;
+  private readonly bx: number;
+  private readonly by: number;
+  private readonly det: number;
+  /** The range of lattice coordinates over the image. */
+  private readonly sMin: number;
+  private readonly sMax: number;
+  private readonly tMin: number;
+  private readonly tMax: number;
+  private readonly read: Reading = { value: 0, weight: 0 };
+
+  constructor(
+    lattice: { readonly v1: Step; readonly v2: Step },
+    private readonly W: number,
+    private readonly H: number,
+  ) {
+    [this.ax, this.ay] = lattice.v1;
+    [this.bx, this.by] = lattice.v2;
+    this.det = this.ax * this.by - this.ay * this.bx;
+    const corners = [
+      this.coords(0, 0),
+      this.coords(W - 1, 0),
+      this.coords(0, H - 1),
+      this.coords(W - 1, H - 1),
+    ];
+    this.sMin = Math.min(...corners.map((c) => c[0]));
+    this.sMax = Math.max(...corners.map((c) => c[0]));
+    this.tMin = Math.min(...corners.map((c) => c[1]));
+    this.tMax = Math.max(...corners.map((c) => c[1]));
+  }
+
+  /** Most copies a pixel can have: the capacity a `Samples` needs. */
+  get most(): number {
+    return Math.ceil((this.sMax - this.sMin + 2) * (this.tMax - this.tMin + 2));
+  }
+
+  /** Lattice coordinates of a point. */
+  private coords(x: number, y: number): Step {
+    return [(this.by * x - this.bx * y) / this.det, (this.ax * y - this.ay * x) / this.det];
+  }
+
+  /**
+   * Into `samples` (cleared first), what every copy of pixel `p` says: the pixel's own reading, and each
+   * other copy's interpolated at the same point of the mark.
+   */
+  gather(p: number, said: OpacitySaid, samples: Samples): void {
+    const { W, H, ax, ay, bx, by, read } = this;
+    const x = p % W;
+    const y = (p - x) / W;
+    const [s, t] = this.coords(x, y);
+    samples.clear();
+    for (let i = Math.ceil(this.sMin - s); i <= Math.floor(this.sMax - s); i++)
+      for (let j = Math.ceil(this.tMin - t); j <= Math.floor(this.tMax - t); j++) {
+        if (i === 0 && j === 0) {
+          if (said.weight[p]! > 0) samples.push(said.value[p]!, said.weight[p]!);
+        } else if (readBetween(said.value, said.weight, W, H, x + i * ax + j * bx, y + i * ay + j * by, read))
+          samples.push(read.value, read.weight);
+      }
+  }
+}
+
+/**
+ * What pixel `i` of `m` says of the mark's opacity there, into `out`: `m − under = a·(ink − under)` solved for
+ * `a` over the three channels, weighted by how far the ink is from the ground (false where it is too close
+ * to say anything: a white mark over a white backdrop).
+ */
+export function said(m: Planes, under: Planes, ink: number, i: number, out: Reading): boolean {
+  let num = 0;
+  let den = 0;
+  for (let ch = 0; ch < 3; ch++) {
+    const d = ink - under[ch]![i]!;
+    num += (m[ch]![i]! - under[ch]![i]!) * d;
+    den += d * d;
+  }
+  if (den < 3 * MIN_CONTRAST * MIN_CONTRAST) return false;
+  out.value = num / den;
+  out.weight = Math.sqrt(den);
+  return true;
+}
+
+/**
+ * `said` (any per-pixel values) at a point between pixels, into `out`: Catmull-Rom where all 16 pixels around it have weight,
+ * bilinear where only the 4 nearest do (the weight is always bilinear), false where one of those has none.
+ */
+export function readBetween(
+  said: Float32Array,
+  weight: Float32Array,
+  W: number,
+  H: number,
+  x: number,
+  y: number,
+  out: Reading,
+): boolean {
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  if (x0 < 0 || y0 < 0 || x0 >= W - 1 || y0 >= H - 1) return false;
+  const fx = x - x0;
+  const fy = y - y0;
+  const i = y0 * W + x0;
+  // A pixel the point does not reach (a whole-pixel step) need not weigh anything.
+  const w00 = weight[i]!;
+  const w01 = fx > 0 ? weight[i + 1]! : 1;
+  const w10 = fy > 0 ? weight[i + W]! : 1;
+  const w11 = fx > 0 && fy > 0 ? weight[i + W + 1]! : 1;
+  if (w00 === 0 || w01 === 0 || w10 === 0 || w11 === 0) return false;
+  if (fx === 0 && fy === 0) {
+    out.value = said[i]!;
+    out.weight = w00;
+    return true;
+  }
+  out.weight = (w00 * (1 - fx) + w01 * fx) * (1 - fy) + (w10 * (1 - fx) + w11 * fx) * fy;
+  if (x0 >= 1 && y0 >= 1 && x0 < W - 2 && y0 < H - 2) {
+    let all = true;
+    for (let r = -1; r <= 2 && all; r++)
+      for (let c = -1; c <= 2; c++)
+        if (weight[i + r * W + c] === 0) {
+          all = false;
+          break;
+        }
+    if (all) {
+      catmullRom(fx, CX);
+      catmullRom(fy, CY);
+      let v = 0;
+      for (let r = 0; r < 4; r++) {
+        const row = i + (r - 1) * W - 1;
+        v +=
+          CY[r]! *
+          (CX[0]! * said[row]! + CX[1]! * said[row + 1]! + CX[2]! * said[row + 2]! + CX[3]! * said[row + 3]!);
+      }
+      out.value = v;
+      return true;
+    }
+  }
+  out.value =
+    (said[i]! * (1 - fx) + said[i + 1]! * fx) * (1 - fy) +
+    (said[i + W]! * (1 - fx) + said[i + W + 1]! * fx) * fy;
+  return true;
+}
+
+const CX = new Float64Array(4);
+const CY = new Float64Array(4);
+
+/** Catmull-Rom weights of the 4 pixels around a point `t` (0..1) past the second, into `out`. */
+function catmullRom(t: number, out: Float64Array): void {
+  const t2 = t * t;
+  const t3 = t2 * t;
+  out[0] = (-t3 + 2 * t2 - t) / 2;
+  out[1] = (3 * t3 - 5 * t2 + 2) / 2;
+  out[2] = (-3 * t3 + 4 * t2 + t) / 2;
+  out[3] = (t3 - t2) / 2;
+}
