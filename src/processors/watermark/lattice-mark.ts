@@ -2,13 +2,14 @@
  * A mark tiled across the whole image on an exact lattice (`tile-lattice.ts`), measured from all its copies
  * at once and un-blended everywhere, whether or not any copy lies on plain ground.
  *
- * Every pixel is folded onto one cell of the lattice: the pixels that share a cell position lie under the
- * same point of the mark, over different parts of the photo. So, per cell position,
- * - the median of the fine detail over those pixels is the mark's own detail (the photo's cancels out): where
- *   it stands out, the mark has strokes;
- * - with the photo under the strokes filled from around them (`fillUnder`), each copy says `marked − under =
- *   a·(ink − under)`, and the median over the copies, weighted by how far the ink is from what lies under it,
- *   is the mark's opacity a there. A white mark over a white backdrop says nothing and weighs nothing.
+ * Pixels that lie at the same point of the mark, a lattice step apart, lie over different parts of the photo.
+ * - Strokes: every pixel is folded onto one cell of the lattice (to the nearest whole pixel); per cell
+ *   position, the median of the fine detail over its pixels is the mark's own detail (the photo's cancels
+ *   out): where it stands out, the mark has strokes.
+ * - Opacity: with the photo under the strokes filled from around them (`fillUnder`), each copy says
+ *   `marked − under = a·(ink − under)`; per marked pixel, the median over its copies, each read at the
+ *   pixel's own phase (`lattice-copies.ts`: the steps are fractional), weighted by how far the ink is from
+ *   what lies under it, is the mark's opacity a there. A white mark over a white backdrop weighs nothing.
  * The ink is white, grey or black, whichever the copies' detail agrees with (`strokeCells`): the opacity and
  * the ink of a faint mark trade off against each other, and fitting the ink freely came out worse on the
  * synthetic seeds than taking the nearest of the three. This is Dekel et al.'s (CVPR 2017) multi-image

@@ -2,12 +2,14 @@
  * The lattice of a mark tiled across the whole image, found in the image itself rather than from the copies
  * the text detector read: the fine detail of a picture pasted every (v1, v2) correlates with itself at every
  * step of the lattice, while a product's own edges do not repeat. So the autocorrelation of the image's
- * high-pass (at ≤ 512 px, product edges clipped so they cannot drown the faint mark) peaks on the lattice;
- * the pair of peaks whose lattice points all stand out is taken, then each step is refined to the whole pixel
- * at full resolution.
+ * high-pass (at ≤ 512 px, product edges clipped so they cannot drown the faint mark; seen against grey too,
+ * for grey marks) peaks on the lattice; the pair of peaks whose lattice points all stand out is taken, then
+ * each step is refined at full resolution, to a fraction of a pixel: a grid laid at an angle puts its copies
+ * between pixels.
  *
  * A staggered tiling whose row step is odd (rows shifted by ⌊step/2⌋) is no lattice at the fine scale: its
- * half steps do not add up. Then the coarse lattice (two copies per cell) is the exact one.
+ * half steps do not add up. Then the coarse lattice (two copies per cell) is the exact one, and it comes with
+ * the fine one for the fold to choose (`Lattice.coarser`).
  */
 import type { RawImage } from '../types.js';
 import { autocorrelation } from './autocorrelation.js';
