@@ -43,8 +43,12 @@ const REACH = 3;
 const MIN_POINTS = 4;
 /** A lattice at least this share of the best score with a smaller cell is the finer, true one. */
 const FINER_SHARE = 0.6;
-/** Cells within this factor of the finest candidate's are rivals of it, not coarser lattices (those are ≥ 2×). */
+/** Cells up to this factor of the finest candidate's are rivals of it, not coarser lattices (those are ≥ 2×). */
 const RIVAL_AREA = 1.25;
+/** Cells within this factor are the finest's own lattice, its steps rounded otherwise. */
+const RIVAL_SAME = 1.03;
+/** How much better a rival must score to be taken. */
+const RIVAL_MARGIN = 1.3;
 /** Lattice score the tiling must reach (peaks this many spreads above the median correlation). */
 const MIN_SCORE = 2;
 
@@ -132,11 +136,15 @@ function bestCandidate(small: Float32Array, w: number, h: number): Candidate | n
   const top = Math.max(...candidates.map((c) => c.score));
   if (top < MIN_SCORE) return null;
   // A coarser lattice (every other copy) scores as well as the true one: the finest that nearly matches it.
-  // Lattices of about that cell are rivals, not finer ones (a peak of the text's own letters a few pixels off
-  // a step): of those, the best scoring.
-  const good = candidates.filter((c) => c.score >= FINER_SHARE * top);
-  const finest = Math.min(...good.map((c) => c.cell));
-  return good.filter((c) => c.cell <= RIVAL_AREA * finest).sort((p, q) => q.score - p.score)[0]!;
+  const good = candidates.filter((c) => c.score >= FINER_SHARE * top).sort((p, q) => p.cell - q.cell);
+  const finest = good[0]!;
+  // A lattice of a few per cent larger cell is no coarser one but a rival: a peak of the text's own letters
+  // lies a few pixels off a true step. The rival that scores clearly better is the true one. (Cells within
+  // RIVAL_SAME are the same lattice, rounded at this scale.)
+  const rival = good
+    .filter((c) => c.cell > RIVAL_SAME * finest.cell && c.cell <= RIVAL_AREA * finest.cell)
+    .sort((p, q) => q.score - p.score)[0];
+  return rival && rival.score >= RIVAL_MARGIN * finest.score ? rival : finest;
 }
 
 /** Pixels in one cell of the lattice spanned by v1 and v2 (|det|); 0 when they are parallel. */
