@@ -37,7 +37,7 @@ export interface LatticeMark {
   readonly lattice: Lattice;
   /** The mark's neutral ink, 0–255. */
   readonly ink: number;
-  /** Its opacity at the strokes (the 99th percentile over the cell). */
+  /** Its opacity at the strokes (the 99th percentile over the strokes and their rim). */
   readonly opacity: number;
   /** Copies over the image (image area / cell area). */
   readonly copies: number;
