@@ -55,7 +55,7 @@ export function highPass(lum: Float32Array, mean: Float32Array, pivot?: number):
 }
 
 /** Ground this close to the pivot level says nothing of which way a mark moves it. */
-const MIN_PIVOT_CONTRAST = 20;
+export const MIN_PIVOT_CONTRAST = 20;
 
 /** The mean of the (2·DETAIL_RADIUS + 1)² window around each pixel (within the image). */
 export function localMean(lum: Float32Array, width: number, height: number): Float32Array {

@@ -14,7 +14,7 @@
 import type { RawImage } from '../types.js';
 import { autocorrelation } from './autocorrelation.js';
 import type { TextMap } from './detect-text.js';
-import { highPass, localMean, luminance } from './lattice-signal.js';
+import { highPass, localMean, luminance, MIN_PIVOT_CONTRAST } from './lattice-signal.js';
 
 export type Step = readonly [number, number];
 
@@ -73,6 +73,8 @@ export function tileLattice(
   // The plain detail for white and black marks, the detail against grey for grey ones (see `highPass`).
   let found: (Candidate & { pivot: number | undefined }) | null = null;
   for (const pivot of PIVOTS) {
+    // Against a pivot the ground lies wholly on one side of, the detail is the plain one (one sign flipped).
+    if (pivot !== undefined && !onBothSides(mean, pivot)) continue;
     const best = bestCandidate(highPass(lum, mean, pivot), w, h);
     if (best && (!found || best.score > found.score)) found = { ...best, pivot };
   }
@@ -84,6 +86,20 @@ export function tileLattice(
 
 /** Levels the detail is seen against: none (white and black marks), and mid grey. */
 const PIVOTS = [undefined, 128] as const;
+
+/** Share of the image whose ground must lie on each side of a pivot for the pivot to change anything. */
+const SIDE_SHARE = 0.05;
+
+/** Whether a fair share of the ground lies clearly above the pivot, and another clearly below it. */
+function onBothSides(mean: Float32Array, pivot: number): boolean {
+  let above = 0;
+  let below = 0;
+  for (const v of mean) {
+    if (v >= pivot + MIN_PIVOT_CONTRAST) above++;
+    else if (v <= pivot - MIN_PIVOT_CONTRAST) below++;
+  }
+  return above >= SIDE_SHARE * mean.length && below >= SIDE_SHARE * mean.length;
+}
 
 interface Candidate {
   readonly v1: Step;
