@@ -77,7 +77,7 @@ import { fillInto, floatingMark } from './watermark/floating-mark.js';
 import { grownStrokes } from './watermark/grow-strokes.js';
 import { huedStamps } from './watermark/hued-stamp.js';
 import { inpaintPatch } from './watermark/inpaint-patch.js';
-import { latticeMark } from './watermark/lattice-mark.js';
+import { latticeMark, type OpacityLeft } from './watermark/lattice-mark.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
 import { clamp, maskAbove } from './watermark/raster.js';
 import { withStackedCopies } from './watermark/stacked-copies.js';
@@ -583,10 +583,7 @@ function confirmedRepeats(
  * How much of the text marks is still there, measured on the output: the coverage the same blend model finds
  * in the output over the strokes it found in the input, summed, beside the coverage found in the input.
  */
-function opacityLeft(
-  output: RawImage,
-  analyses: readonly RegionAnalysis[],
-): { before: number; after: number } {
+function opacityLeft(output: RawImage, analyses: readonly RegionAnalysis[]): OpacityLeft {
   let before = 0;
   let after = 0;
   for (const a of analyses) {
@@ -603,7 +600,7 @@ function opacityLeft(
 }
 
 /** The residual score: the share of the marks' opacity left on the output (0 = gone, 1 = untouched). */
-function residualOf(parts: readonly { before: number; after: number }[]): number {
+function residualOf(parts: readonly OpacityLeft[]): number {
   const before = parts.reduce((s, p) => s + p.before, 0);
   const after = parts.reduce((s, p) => s + p.after, 0);
   return before > 0 ? clamp(after / before, 0, 1) : 0;

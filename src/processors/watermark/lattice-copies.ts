@@ -122,11 +122,11 @@ export function said(m: Planes, under: Planes, ink: number, i: number, out: Read
 }
 
 /**
- * `said` (any per-pixel values) at a point between pixels, into `out`: Catmull-Rom where all 16 pixels around it have weight,
+ * `values` at a point between pixels, into `out`: Catmull-Rom where all 16 pixels around it have weight,
  * bilinear where only the 4 nearest do (the weight is always bilinear), false where one of those has none.
  */
-export function readBetween(
-  said: Float32Array,
+function readBetween(
+  values: Float32Array,
   weight: Float32Array,
   W: number,
   H: number,
@@ -147,7 +147,7 @@ export function readBetween(
   const w11 = fx > 0 && fy > 0 ? weight[i + W + 1]! : 1;
   if (w00 === 0 || w01 === 0 || w10 === 0 || w11 === 0) return false;
   if (fx === 0 && fy === 0) {
-    out.value = said[i]!;
+    out.value = values[i]!;
     out.weight = w00;
     return true;
   }
@@ -168,15 +168,18 @@ export function readBetween(
         const row = i + (r - 1) * W - 1;
         v +=
           CY[r]! *
-          (CX[0]! * said[row]! + CX[1]! * said[row + 1]! + CX[2]! * said[row + 2]! + CX[3]! * said[row + 3]!);
+          (CX[0]! * values[row]! +
+            CX[1]! * values[row + 1]! +
+            CX[2]! * values[row + 2]! +
+            CX[3]! * values[row + 3]!);
       }
       out.value = v;
       return true;
     }
   }
   out.value =
-    (said[i]! * (1 - fx) + said[i + 1]! * fx) * (1 - fy) +
-    (said[i + W]! * (1 - fx) + said[i + W + 1]! * fx) * fy;
+    (values[i]! * (1 - fx) + values[i + 1]! * fx) * (1 - fy) +
+    (values[i + W]! * (1 - fx) + values[i + W + 1]! * fx) * fy;
   return true;
 }
 

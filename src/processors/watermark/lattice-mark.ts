@@ -47,8 +47,14 @@ export interface LatticeMark {
    * The opacity over those pixels, weighted by contrast and summed, as measured on the input and on the
    * output with the same ink and ground: after / before is how much of the mark is left.
    */
-  readonly opacityLeft: { readonly before: number; readonly after: number };
+  readonly opacityLeft: OpacityLeft;
   readonly restored: RawImage;
+}
+
+/** A mark's opacity, summed over its pixels, as measured on the input and on the output. */
+export interface OpacityLeft {
+  readonly before: number;
+  readonly after: number;
 }
 
 /** Shortest step of the lattice, in the text's heights (the median of the lines read). */
@@ -118,7 +124,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes. The
   // coarse one holds the same copies as the plausible fine one, in two groups: it is not tested again.
   if (lattice.coarser) {
-    const coarse: Lattice = { ...lattice, v1: lattice.coarser.v1, v2: lattice.coarser.v2 };
+    const coarse: Lattice = { v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score };
     const other = strokesOn(coarse, detail, mean, m, W, H);
     if (other && (!mark || other.agreement > mark.agreement)) {
       taken = coarse;

@@ -110,7 +110,7 @@ interface Candidate {
 
 /**
  * The lattice the small-scale signal repeats on, if any: the finest of those scoring nearly as well as the
- * best, at the small scale.
+ * best, unless a rival of about its cell scores clearly better.
  */
 function bestCandidate(small: Float32Array, w: number, h: number): Candidate | null {
   let mean = 0;
@@ -225,7 +225,8 @@ const REFINE_SAMPLES = 60_000;
 /**
  * The steps at full resolution. First to the whole pixel: each where the high-pass correlates best within the
  * small scale's rounding. Then to a fraction of a pixel (`subPixel`). When the steps do not add up at the
- * whole pixel, the coarse lattice of their sum and difference may be the true one.
+ * whole pixel, or one lands half a pixel between two, the coarse lattice of their sum and difference may be
+ * the true one, and comes too (`Lattice.coarser`).
  */
 function refinedLattice(
   detail: Float32Array,
@@ -269,10 +270,6 @@ function refinedLattice(
   const fine = subPixel(corr, W, H, v1, v2);
   const coarse = reduced({ x: sum[0], y: sum[1], value: 0 }, { x: diff[0], y: diff[1], value: 0 });
   if (!coarse) return fine;
-  // The fine lattice's odd points (±v1, ±v2) hold copies as exactly as its even ones (±(v1 ± v2), the
-  // coarse lattice's) unless the rows of a staggered tiling are shifted by an odd half step: then those copies
-  // lie half a pixel off either way and the fine lattice reads them blurred. (Fractional steps alone are read
-  // between pixels at both.)
   const closes = (s: Step, x: number, y: number) => s[0] === x && s[1] === y;
   const halfway = (v: number) => Math.abs(v - Math.floor(v) - 0.5) < HALF_PHASE;
   // Steps that do not add up at the whole pixel are fractional (a grid at an angle), or the rows of a

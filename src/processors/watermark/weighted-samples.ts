@@ -6,7 +6,7 @@
  */
 export class Samples {
   readonly value: Float64Array;
-  readonly weight: Float64Array;
+  private readonly weight: Float64Array;
   private readonly sortedValue: Float64Array;
   private readonly sortedWeight: Float64Array;
   n = 0;
