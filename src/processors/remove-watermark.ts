@@ -80,6 +80,7 @@ import { inpaintPatch } from './watermark/inpaint-patch.js';
 import { latticeMark, type OpacityLeft } from './watermark/lattice-mark.js';
 import { restoreLineScreens } from './watermark/line-screen.js';
 import { clamp, maskAbove } from './watermark/raster.js';
+import { withoutNewSeams } from './watermark/seam-check.js';
 import { withStackedCopies } from './watermark/stacked-copies.js';
 import { stampsAfloat } from './watermark/stamp-afloat.js';
 import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
@@ -142,6 +143,11 @@ interface Found {
   readonly region: number;
   /** Set for a stamp logo found in the pixels (no text region). */
   readonly kind?: 'logo';
+  /**
+   * Taken for the mark because the blend of a mark found elsewhere explains it, not judged on its own: such a
+   * piece must also pass the seam check (seam-check.ts) before it is un-blended.
+   */
+  readonly borrowed?: true;
 }
 
 export const removeWatermark = defineProcessor({
@@ -261,18 +267,19 @@ export const removeWatermark = defineProcessor({
       text_regions: regions.length,
       detection_sensitivity: sensitivity,
     };
-    if (found.length === 0 && stamps.length === 0 && islands.length === 0 && hued.length === 0) {
-      return {
-        image,
-        metadata: {
-          ...metadataBase,
-          watermark_detected: earlyRegions.length > 0,
-          regions: earlyRegions,
-          share_of_image: round(earlyPixels / (image.width * image.height), 5),
-          ...(tiledMark ? { residual: round(residualOf([tiledMark.opacityLeft])) } : {}),
-        },
-      };
-    }
+    // What comes back when the text path finds nothing: the image after the early restorations, if any.
+    const earlyOnly = () => ({
+      image,
+      metadata: {
+        ...metadataBase,
+        watermark_detected: earlyRegions.length > 0,
+        regions: earlyRegions,
+        share_of_image: round(earlyPixels / (image.width * image.height), 5),
+        ...(tiledMark ? { residual: round(residualOf([tiledMark.opacityLeft])) } : {}),
+      },
+    });
+    if (found.length === 0 && stamps.length === 0 && islands.length === 0 && hued.length === 0)
+      return earlyOnly();
 
     // Copies of one mark share its opacity and colour: one blend fitted over all of them is better pinned down
     // than each alone, and re-measuring every copy with it evens out their coverage.
@@ -311,6 +318,7 @@ export const removeWatermark = defineProcessor({
               confidence: 0.5 * fit.explained,
               reason: 'explained by the mark found',
             },
+            borrowed: true,
           });
       });
     }
@@ -409,6 +417,7 @@ export const removeWatermark = defineProcessor({
           analysis: more.analysis,
           region: -1,
           verdict: { overlay: true, confidence: 0.5 * more.explained, reason: 'same blend beside the mark' },
+          borrowed: true,
         });
       }
       for (const stretch of line) {
@@ -421,6 +430,7 @@ export const removeWatermark = defineProcessor({
             confidence: 0.5 * stretch.explained,
             reason: 'same blend along the line',
           },
+          borrowed: true,
         });
       }
     }
@@ -435,6 +445,19 @@ export const removeWatermark = defineProcessor({
     // floating on the backdrop, the pieces beside it at some other blend) yield to it.
     if (hued.length > 0)
       found = found.filter((f) => !hued.some((stamp) => mostlyWithin(f.analysis.box, stamp.box)));
+    // Borrowed pieces whose un-blending would draw an edge the photo did not have are not the mark
+    // (seam-check.ts). Judged marks keep all their pieces: where the coverage of a real mark has holes (a stamp
+    // across a red cap), restoring the rest draws such edges too.
+    let handedBack = 0;
+    found = found
+      .map((f) => {
+        if (!f.borrowed) return f;
+        const checked = withoutNewSeams(image, f.analysis, MAX_UNBLEND_ALPHA);
+        handedBack += checked.pieces;
+        return { ...f, analysis: checked.analysis };
+      })
+      .filter((f) => f.analysis.coverage.some((s) => s > 0));
+    if (found.length === 0 && islands.length === 0 && hued.length === 0) return earlyOnly();
     const out = Buffer.from(image.data);
     const hole = new Uint8Array(image.width * image.height);
     let holeBox = { x0: image.width, y0: image.height, x1: 0, y1: 0 };
@@ -518,6 +541,7 @@ export const removeWatermark = defineProcessor({
         pieces_beside: extended,
         pieces_along_line: alongLine,
         pieces_afloat: floating?.pieces ?? 0,
+        pieces_handed_back: handedBack,
         inpainted_pixels: inpainted,
         residual: round(
           residualOf([

@@ -26,6 +26,7 @@ import { type BlendModel, fitBlend, type Planes } from '../../src/processors/wat
 import { extendLine } from '../../src/processors/watermark/extend-line.js';
 import { grownStrokes } from '../../src/processors/watermark/grow-strokes.js';
 import { inpaintPatch } from '../../src/processors/watermark/inpaint-patch.js';
+import { withoutNewSeams } from '../../src/processors/watermark/seam-check.js';
 import { withStackedCopies } from '../../src/processors/watermark/stacked-copies.js';
 import { stampsAfloat } from '../../src/processors/watermark/stamp-afloat.js';
 import { unblendInto } from '../../src/processors/watermark/unblend.js';
@@ -378,6 +379,55 @@ describe('grownStrokes', () => {
     expect(onBar / barPixels).toBeGreaterThan(0.95);
     // Beside it, at most what the product's shading reads as (the rim measures every pixel next to the bar).
     expect(offBar).toBeLessThan(0.1);
+  });
+});
+
+describe('withoutNewSeams', () => {
+  const w = 120;
+  const h = 80;
+  /** A grey image whose pixels `at` gives, as the analysis over all of it sees it with a white blend at α 0.3. */
+  const scene = (at: (x: number, y: number) => [pixel: number, coverage: number]) => {
+    const image = paint(w, h, (x, y) => {
+      const v = at(x, y)[0];
+      return [v, v, v, 255];
+    });
+    const analysis = wholeCrop(w, h, (x, y) => [at(x, y)[0], 0, at(x, y)[1]], 0.3, [255, 255, 255]);
+    return { image, analysis };
+  };
+
+  it('hands back a piece of bright product that a text band cut out and took for a white mark', () => {
+    // A broad bright bezel (x 20–100) on dark ground; the line's band (rows 30–50) took a part of it.
+    const piece = (x: number, y: number) => x >= 40 && x < 80 && y >= 30 && y < 50;
+    // And a real white letter, a bar blended at α 0.3 on the dark ground beside it.
+    const letter = (x: number, y: number) => x >= 4 && x < 12 && y >= 30 && y < 50;
+    const { image, analysis } = scene((x, y) => {
+      if (letter(x, y)) return [Math.round(0.3 * 255 + 0.7 * 60), 1];
+      return [x >= 20 && x < 100 ? 220 : 60, piece(x, y) ? 0.9 : 0];
+    });
+    const checked = withoutNewSeams(image, analysis, 0.75);
+    expect(checked.pieces).toBe(1);
+    expect(checked.pixels).toBe(40 * 20);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const s = checked.analysis.coverage[y * w + x]!;
+        expect(s).toBe(letter(x, y) ? 1 : 0);
+      }
+  });
+
+  it('keeps a white mark over textured ground, whose edges its un-blending takes away', () => {
+    // Stripes of texture under letters with anti-aliased rims (coverage 0.5 on their outer ring).
+    const ground = (x: number, y: number) => 90 + 40 * Math.sin(x / 3) + 20 * Math.cos(y / 5);
+    const cover = (x: number, y: number) => {
+      const inBar = (m: number) => x % 20 >= 4 + m && x % 20 < 14 - m && y >= 20 + m && y < 60 - m;
+      return inBar(1) ? 1 : inBar(0) ? 0.5 : 0;
+    };
+    const { image, analysis } = scene((x, y) => {
+      const s = cover(x, y);
+      return [Math.round(0.3 * s * 255 + (1 - 0.3 * s) * ground(x, y)), s];
+    });
+    const checked = withoutNewSeams(image, analysis, 0.75);
+    expect(checked.pieces).toBe(0);
+    expect(checked.analysis).toBe(analysis);
   });
 });
 

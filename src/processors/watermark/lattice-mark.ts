@@ -15,7 +15,6 @@
  * synthetic seeds than taking the nearest of the three. This is Dekel et al.'s (CVPR 2017) multi-image
  * estimate, with the copies within one image as the images.
  */
-import type { Box } from '../connected-components.js';
 import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import type { TextMap } from './detect-text.js';
