@@ -76,6 +76,47 @@ describe('fitBlend', () => {
     for (const c of model.colour) expect(c).toBeCloseTo(250, 0);
     expect(model.explained).toBeGreaterThan(0.99);
   });
+
+  /**
+   * A `colour` blend at α 0.4 over pale yellow ground, measured against a background with the median's error
+   * (±8 levels, random) and `bias` levels more blue than the ground had (the median took some of the mark).
+   */
+  const overYellow = (colour: [number, number, number], bias: number) => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const n = 2000;
+    const b: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    const m: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    for (let i = 0; i < n; i++) {
+      const t = random();
+      const ground = [150 + 100 * t, 140 + 100 * t, 60 + 80 * random()];
+      for (let k = 0; k < 3; k++) {
+        m[k]![i] = 0.4 * colour[k]! + 0.6 * ground[k]!;
+        b[k]![i] = ground[k]! + 16 * (random() - 0.5) + (k === 2 ? bias : 0);
+      }
+    }
+    return fitBlend(
+      m,
+      b,
+      Int32Array.from({ length: n }, (_, i) => i),
+      2,
+    )!;
+  };
+
+  it('takes a nearly neutral ink as neutral when the tint is the ground leaking in', () => {
+    // Fitted freely, the ink comes out (253, 253, 248).
+    const model = overYellow([255, 255, 255], 2);
+    expect(Math.max(...model.colour) - Math.min(...model.colour)).toBeLessThan(0.5);
+    expect(model.colour[0]).toBeGreaterThan(240);
+  });
+
+  it('keeps a coloured ink coloured', () => {
+    const model = overYellow([255, 160, 120], 0);
+    expect(model.colour[0] - model.colour[2]).toBeGreaterThan(100);
+  });
 });
 
 describe('analyseRegion + unblendInto', () => {

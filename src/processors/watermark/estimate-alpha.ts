@@ -38,6 +38,10 @@ const STROKE_COVERAGE = 0.4;
 const RIM_PX = 2;
 /** Pixels a blend is fitted on at most (a strided sample of the candidates). */
 const MAX_FIT_PIXELS = 3000;
+/** Spread between a fitted ink's channels (levels) below which it may be neutral, tinted by the ground. */
+const NEUTRAL_TINT = 40;
+/** How much more of the deviation a neutral ink may leave unexplained and still be preferred (share). */
+const NEUTRAL_COST = 0.25;
 /** Opacity assumed when the background is flat and the fit cannot tell α from colour. */
 const PRIOR_ALPHA = 0.35;
 /** Background spread (levels) at which the data weighs as much as the prior. */
@@ -251,20 +255,40 @@ export function fitBlend(m: Planes, b: Planes, all: Int32Array, noise: number): 
     }
   }
   const alpha = 1 - slope;
-  const colour: [number, number, number] = [intercept[0] / alpha, intercept[1] / alpha, intercept[2] / alpha];
-  // Share of the candidates' deviation from B that the blend explains.
+  // The candidates' deviation from B the blend leaves unexplained, with the ink's share `at` (α·colour).
+  const leftWith = (at: readonly number[]) => {
+    let left = 0;
+    for (let j = 0; j < n; j++) {
+      const i = candidates[j]!;
+      for (let k = 0; k < 3; k++) {
+        const e = m[k]![i]! - at[k]! - slope * b[k]![i]!;
+        left += weights[j]! * e * e;
+      }
+    }
+    return left;
+  };
   let dev = 0;
-  let left = 0;
   for (let j = 0; j < n; j++) {
     const i = candidates[j]!;
-    const w = weights[j]!;
     for (let k = 0; k < 3; k++) {
       const d = m[k]![i]! - b[k]![i]!;
-      const e = m[k]![i]! - intercept[k]! - slope * b[k]![i]!;
-      dev += w * d * d;
-      left += w * e * e;
+      dev += weights[j]! * d * d;
     }
   }
+  let left = leftWith(intercept);
+  // A nearly neutral ink is taken as neutral when grey explains the pixels about as well: a tint this slight is
+  // the coloured ground leaking into the fit (a white name over yellow sky came out (255, 255, 228), and
+  // un-blending with it stained the sky yellow and turned the letters over a black mug blue).
+  if (Math.max(...intercept) - Math.min(...intercept) < alpha * NEUTRAL_TINT) {
+    const grey = (intercept[0] + intercept[1] + intercept[2]) / 3;
+    const neutral: [number, number, number] = [grey, grey, grey];
+    const leftNeutral = leftWith(neutral);
+    if (leftNeutral <= (1 + NEUTRAL_COST) * left) {
+      intercept = neutral;
+      left = leftNeutral;
+    }
+  }
+  const colour: [number, number, number] = [intercept[0] / alpha, intercept[1] / alpha, intercept[2] / alpha];
   return {
     alpha,
     colour,
