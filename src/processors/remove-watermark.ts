@@ -46,6 +46,7 @@ import {
   type Region,
   type RegionAnalysis,
   refine,
+  withStrokesFrom,
 } from './watermark/analyse-region.js';
 import {
   borderColour,
@@ -132,6 +133,12 @@ const SHARED_BLEND_SLACK = 0.05;
 
 /** Confidence reported for a stamp found afloat: text on a pale hued island, with no blend fit to weigh it. */
 const STAMP_AFLOAT_CONFIDENCE = 0.6;
+
+/**
+ * Thinnest stroke un-blended over texture, as the text height over this: 5 px for an 80 px line, about a light
+ * face's stroke. Elsewhere strokes are kept down to a fortieth of the height (analyse-region.ts).
+ */
+const TEXTURE_STROKE_DIVISOR = 16;
 
 /** Opacity above which a pixel is inpainted rather than un-blended (1/(1−α) would amplify the noise over ×4). */
 const MAX_UNBLEND_ALPHA = 0.75;
@@ -450,6 +457,15 @@ export const removeWatermark = defineProcessor({
     // across a red cap), restoring the rest draws such edges too.
     let handedBack = 0;
     found = found
+      .map((f) => {
+        // Over texture, threads and grain the blend happens to explain (a mesh under a grey name) join the
+        // letters as strokes thinner than any a line this tall is set in: they are not un-blended.
+        if (!f.verdict.overTexture || f.region < 0) return f;
+        const a = f.analysis;
+        const minStroke = Math.round(regions[f.region]!.textHeight / TEXTURE_STROKE_DIVISOR);
+        if (minStroke <= a.minStroke) return f;
+        return { ...f, analysis: withStrokesFrom(a, minStroke) };
+      })
       .map((f) => {
         if (!f.borrowed) return f;
         const checked = withoutNewSeams(image, f.analysis, MAX_UNBLEND_ALPHA);

@@ -14,6 +14,7 @@ import {
   type RegionAnalysis,
   strokeGroundShare,
   strokeShareOn,
+  withStrokesFrom,
 } from '../../src/processors/watermark/analyse-region.js';
 import {
   gradedBackdrop,
@@ -469,6 +470,51 @@ describe('withoutNewSeams', () => {
     const checked = withoutNewSeams(image, analysis, 0.75);
     expect(checked.pieces).toBe(0);
     expect(checked.analysis).toBe(analysis);
+  });
+});
+
+describe('withStrokesFrom', () => {
+  it("drops a mesh's threads that joined a letter's strokes, and keeps the letter", () => {
+    // A letter's two 12 px stems and bar; a mesh of 2 px threads every 10 px across the whole crop.
+    const w = 100;
+    const h = 80;
+    const letter = (x: number, y: number) =>
+      y >= 10 &&
+      y < 70 &&
+      ((x >= 20 && x < 32) || (x >= 60 && x < 72) || (y >= 34 && y < 46 && x < 72 && x >= 20));
+    const thread = (x: number, y: number) => (x + 5) % 10 < 2 || (y + 5) % 10 < 2;
+    const analysis = wholeCrop(
+      w,
+      h,
+      (x, y) => [0, 0, letter(x, y) || thread(x, y) ? 1 : 0],
+      0.4,
+      [128, 128, 128],
+    );
+    const kept = withStrokesFrom(analysis, 5);
+    const nearLetter = (x: number, y: number) => {
+      for (let dy = -2; dy <= 2; dy++)
+        for (let dx = -2; dx <= 2; dx++) if (letter(x + dx, y + dy)) return true;
+      return false;
+    };
+    let letterKept = 0;
+    let letterPixels = 0;
+    let threadsKept = 0;
+    let threadPixels = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const s = kept.coverage[y * w + x]!;
+        if (letter(x, y)) {
+          letterPixels++;
+          if (s === 1) letterKept++;
+        } else if (thread(x, y) && !nearLetter(x, y)) {
+          threadPixels++;
+          if (s > 0) threadsKept++;
+        }
+      }
+    expect(letterKept / letterPixels).toBeGreaterThan(0.9);
+    // Threads beyond the letter's rim go (stubs within 2 px of it stay, as any rim does; a few pixels where a
+    // thread fills the letter's inner corner are as thick as a stroke there).
+    expect(threadsKept).toBeLessThan(0.01 * threadPixels);
   });
 });
 

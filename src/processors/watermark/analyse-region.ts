@@ -140,6 +140,17 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
 }
 
 /**
+ * The analysis with only strokes `minStroke` pixels across or more (and their rims): thinner ones, texture the
+ * blend happens to explain, get no coverage.
+ */
+export function withStrokesFrom(a: RegionAnalysis, minStroke: number): RegionAnalysis {
+  const coverage = shapeCoverage(a.coverage, a.width, a.height, minStroke);
+  let strokePixels = 0;
+  for (let i = 0; i < coverage.length; i++) if (coverage[i]! > 0.5) strokePixels++;
+  return { ...a, coverage, strokePixels, minStroke };
+}
+
+/**
  * One refinement: the background refilled around the current strokes, the blend refitted on the strokes'
  * edge bands (unless `refit` is false: a shared model is kept), the coverage measured again.
  */

@@ -30,6 +30,8 @@ export interface Verdict {
   /** 0..1 */
   readonly confidence: number;
   readonly reason: string;
+  /** Judged by its blend holding over a changing (textured) background. */
+  readonly overTexture?: true;
 }
 
 export interface Thresholds {
@@ -122,6 +124,7 @@ export function classify(
       overlay: true,
       confidence: clamp(0.5 + 0.5 * fit * Math.min(1, backgroundSpread / (2 * t.spread)), 0, 1),
       reason: 'blend holds across a changing background',
+      overTexture: true,
     };
   }
   // On a graded backdrop (`gradedBackdrop`) a bold letter counts whole by the ground around it. On a plain one
