@@ -32,7 +32,7 @@ describe('Samples.weightedMedian', () => {
       // Weights that are powers of two add up exactly in any order, so both agree on ties at exactly half.
       const weights = Array.from({ length: n }, () => 2 ** Math.floor(random() * 4));
       samples.clear();
-      values.forEach((v, i) => samples.push(v, weights[i]!));
+      for (let i = 0; i < n; i++) samples.push(values[i]!, weights[i]!);
       expect(samples.weightedMedian(0, 1)).toBe(bySorting(values, weights));
       const odd = values.filter((_, i) => i % 2 === 1);
       if (odd.length > 0)
