@@ -207,7 +207,7 @@ function strokesOn(
   const marked = dilate(near, W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
   const ink = strokes.ink === 128 ? 128 : brightens(marked, m, under) ? 255 : 0;
-  return { marked, under, ink, opinions: opacitySaid(m, under, ink), agreement: strokes.agreement };
+  return { marked, under, ink, opinions: opacitySaid(m, under, ink, W), agreement: strokes.agreement };
 }
 
 /** Every pixel's position in one cell of the lattice, and the pixels of each cell position in order. */
@@ -266,6 +266,13 @@ function strokeCells(
   mean: Float32Array,
 ): { cell: Uint8Array; ink: number; agreement: number } | null {
   const samples = new Samples(longestRun(cells));
+  // In fold order, read once: each ink below sweeps them in order instead of hopping over the image.
+  const foldedDetail = new Float32Array(cells.order.length);
+  const foldedMean = new Float32Array(cells.order.length);
+  for (let k = 0; k < cells.order.length; k++) {
+    foldedDetail[k] = detail[cells.order[k]!]!;
+    foldedMean[k] = mean[cells.order[k]!]!;
+  }
   let best: { median: Float32Array; ink: number; strength: number } | null = null;
   for (const ink of INKS) {
     // NaN where too few copies show the mark (and at the cell box's unused corners).
@@ -274,9 +281,8 @@ function strokeCells(
     for (let c = 0; c < cells.count; c++) {
       samples.clear();
       for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
-        const i = cells.order[k]!;
-        const contrast = ink - mean[i]!;
-        if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(detail[i]! / contrast, Math.abs(contrast));
+        const contrast = ink - foldedMean[k]!;
+        if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(foldedDetail[k]! / contrast, Math.abs(contrast));
       }
       if (samples.n < 3) continue;
       median[c] = samples.weightedMedian(0, 1);
