@@ -5,8 +5,10 @@
  * 0. **Line screens** first (`watermark/line-screen.ts`): a stamp laid on as thin lines every few pixels is
  *    found by its period and restored from the photo between its lines; the steps below run on the result.
  *    Then **a mark tiled on a lattice** (`watermark/lattice-mark.ts`): where the text the detector read recurs
- *    at the steps of a lattice the image's autocorrelation shows (`tile-lattice.ts`), every copy is folded
- *    onto one cell and the mark is measured from all of them at once, no copy on plain ground needed.
+ *    at the steps of a lattice the image's autocorrelation shows (`tile-lattice.ts`, steps to a fraction of a
+ *    pixel), the strokes are found where the copies agree and the opacity at each pixel is the median of what
+ *    all its copies say, each read at the pixel's own phase (`lattice-copies.ts`): no copy on plain ground
+ *    needed.
  * 1. **Find** text with PP-OCRv4's detector (`watermark/detect-text.ts`): candidate regions, print included;
  *    with `find_logos`, also white or black stamp logos in the pixels (`detect-overlay.ts`, `find-stamps.ts`).
  * 2. **Measure** each region as an alpha blend `marked = α·colour + (1−α)·original` (`estimate-alpha.ts`,
@@ -25,8 +27,10 @@
  *    is fitted as one blend over both and un-blended pixel by pixel along the product's hue (`hued-stamp.ts`).
  * 4. **Restore** by inverting the blend (`unblend.ts`, Dekel et al. CVPR 2017), which recovers the photo
  *    instead of smearing it; a coloured mark wholly on the backdrop is the backdrop again, with every piece
- *    of it near by in its hue (`floating-mark.ts`); only a mark that hides the photo completely is inpainted, whole, by exemplar
- *    patches (`inpaint-patch.ts`).
+ *    of it near by in its hue (`floating-mark.ts`); only a mark that hides the photo completely is inpainted,
+ *    whole, by exemplar patches (`inpaint-patch.ts`). Before that, what would do harm is left out: over
+ *    texture, strokes thinner than the line's letters can be (a mesh's threads); pieces taken on another
+ *    mark's blend whose un-blending would draw an edge the photo did not have (`seam-check.ts`).
  *
  * When nothing is judged a watermark the input comes back as it is, the same pixels. Params keep the seed's
  * meaning: `detection_sensitivity` trades missed marks for false alarms, `inpaint_radius` is the radius of the
