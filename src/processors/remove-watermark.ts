@@ -456,9 +456,6 @@ export const removeWatermark = defineProcessor({
     // floating on the backdrop, the pieces beside it at some other blend) yield to it.
     if (hued.length > 0)
       found = found.filter((f) => !hued.some((stamp) => mostlyWithin(f.analysis.box, stamp.box)));
-    // Borrowed pieces whose un-blending would draw an edge the photo did not have are not the mark
-    // (seam-check.ts). Judged marks keep all their pieces: where the coverage of a real mark has holes (a stamp
-    // across a red cap), restoring the rest draws such edges too.
     let handedBack = 0;
     found = found
       .map((f) => {
@@ -471,6 +468,9 @@ export const removeWatermark = defineProcessor({
         return { ...f, analysis: withStrokesFrom(a, minStroke) };
       })
       .map((f) => {
+        // Borrowed pieces whose un-blending would draw an edge the photo did not have are not the mark
+        // (seam-check.ts). Judged marks keep all their pieces: where the coverage of a real mark has holes (a
+        // stamp across a red cap), restoring the rest draws such edges too.
         if (!f.borrowed) return f;
         const checked = withoutNewSeams(image, f.analysis, MAX_UNBLEND_ALPHA);
         handedBack += checked.pieces;

@@ -145,9 +145,14 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
  */
 export function withStrokesFrom(a: RegionAnalysis, minStroke: number): RegionAnalysis {
   const coverage = shapeCoverage(a.coverage, a.width, a.height, minStroke);
-  let strokePixels = 0;
-  for (let i = 0; i < coverage.length; i++) if (coverage[i]! > 0.5) strokePixels++;
-  return { ...a, coverage, strokePixels, minStroke };
+  return { ...a, coverage, strokePixels: strokePixelsOf(coverage), minStroke };
+}
+
+/** Pixels with coverage above one half: a `RegionAnalysis`'s `strokePixels`. */
+export function strokePixelsOf(coverage: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < coverage.length; i++) if (coverage[i]! > 0.5) n++;
+  return n;
 }
 
 /**
@@ -163,9 +168,7 @@ export function refine(a: RegionAnalysis, refit: boolean, model: BlendModel = a.
     if (again && again.alpha >= 0.03) fitted = again;
   }
   const s = shapeCoverage(coverage(m, background, fitted, a.regionMask, NOISE_LEVELS), w, h, a.minStroke);
-  let strokePixels = 0;
-  for (let i = 0; i < s.length; i++) if (s[i]! > 0.5) strokePixels++;
-  return { ...a, background, model: fitted, coverage: s, strokePixels };
+  return { ...a, background, model: fitted, coverage: s, strokePixels: strokePixelsOf(s) };
 }
 
 /**

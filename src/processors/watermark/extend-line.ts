@@ -13,7 +13,13 @@
 
 import { labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { cropPlanes, NOISE_LEVELS, type RegionAnalysis, strokeBox } from './analyse-region.js';
+import {
+  cropPlanes,
+  NOISE_LEVELS,
+  type RegionAnalysis,
+  strokeBox,
+  strokePixelsOf,
+} from './analyse-region.js';
 import { type BlendModel, coverage, fillUnder, type Planes, shapeCoverage } from './estimate-alpha.js';
 import type { Extension } from './extend-mark.js';
 import { type Box, dilate, erode } from './raster.js';
@@ -265,8 +271,7 @@ function underProvenFree(
     return out;
   }) as Planes;
   const s = shapeCoverage(coverage(m, background, model, mask, NOISE_LEVELS), w, h, minStroke);
-  let strokePixels = 0;
-  for (let i = 0; i < s.length; i++) if (s[i]! > 0.5) strokePixels++;
+  const strokePixels = strokePixelsOf(s);
   return {
     box,
     width: w,

@@ -12,7 +12,14 @@
 
 import { type Box, grownBox, labelComponents, unionBox } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { analyseRegion, edgeBand, NOISE_LEVELS, type Region, type RegionAnalysis } from './analyse-region.js';
+import {
+  analyseRegion,
+  edgeBand,
+  NOISE_LEVELS,
+  type Region,
+  type RegionAnalysis,
+  strokePixelsOf,
+} from './analyse-region.js';
 import { isNeutral } from './classify-overlay.js';
 import { type BlendModel, blendShare, coverage, fitBlend, shapeCoverage } from './estimate-alpha.js';
 import { erode, maskAbove } from './raster.js';
@@ -145,11 +152,9 @@ function piecesIn(
   const kept = new Float32Array(s.length);
   for (let i = 0; i < s.length; i++) if (keep[labels[i]!]) kept[i] = s[i]!;
   const strong = ownBlend({ ...analysis, coverage: kept });
-  let strokePixels = 0;
-  for (let i = 0; i < s.length; i++) if (strong.coverage[i]! > 0.5) strokePixels++;
   return {
     extension: {
-      analysis: { ...strong, strokePixels },
+      analysis: { ...strong, strokePixels: strokePixelsOf(strong.coverage) },
       explained: explainedSum / pieces,
       pieces,
     },

@@ -24,7 +24,6 @@ export interface OpacitySaid {
    * one look-up per read instead of sixteen.
    */
   readonly whole: Uint8Array;
-  readonly width: number;
 }
 
 /** A pixel weighs in only where the ink is this far from what lies under it (RMS levels). */
@@ -41,7 +40,7 @@ export function opacitySaid(m: Planes, under: Planes, ink: number, width: number
       value[i] = read.value;
       weight[i] = read.weight;
     }
-  return { value, weight, whole: wholeBlocks(weight, width), width };
+  return { value, weight, whole: wholeBlocks(weight, width) };
 }
 
 /** 1 at pixels whose 4 × 4 block, rows and columns −1 to 2 around them, all weigh in (0 at the image's rim). */

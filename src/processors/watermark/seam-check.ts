@@ -7,8 +7,8 @@
  */
 import { labelComponents } from '../connected-components.js';
 import type { RawImage } from '../types.js';
-import { NOISE_LEVELS, type RegionAnalysis } from './analyse-region.js';
-import { clamp } from './raster.js';
+import { NOISE_LEVELS, type RegionAnalysis, strokePixelsOf } from './analyse-region.js';
+import { unblended } from './unblend.js';
 
 /** How much more a piece's outline may step after un-blending than before (sum of squares over its outline). */
 const SEAM_GROWTH = 2;
@@ -44,8 +44,8 @@ export function withoutNewSeams(image: RawImage, a: RegionAnalysis, maxAlpha: nu
       if (!l) continue;
       const as = alpha * s[i]!;
       if (as > maxAlpha) continue;
-      for (let k = 0; k < 3; k++)
-        restored[k] = clamp(Math.round((a.pixels[k]![i]! - as * colour[k]!) / (1 - as)), 0, 255);
+      // What unblendInto will write there.
+      for (let k = 0; k < 3; k++) restored[k] = unblended(a.pixels[k]![i]!, as, colour[k]!);
       const gx = x + box.x0;
       const gy = y + box.y0;
       for (const [dx, dy] of STEPS) {
@@ -80,13 +80,8 @@ export function withoutNewSeams(image: RawImage, a: RegionAnalysis, maxAlpha: nu
   }
   if (pieces === 0) return { analysis: a, pieces: 0, pixels: 0 };
   const coverage = new Float32Array(s.length);
-  let strokePixels = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (drop[labels[i]!]) continue;
-    coverage[i] = s[i]!;
-    if (s[i]! > 0.5) strokePixels++;
-  }
-  return { analysis: { ...a, coverage, strokePixels }, pieces, pixels };
+  for (let i = 0; i < s.length; i++) if (!drop[labels[i]!]) coverage[i] = s[i]!;
+  return { analysis: { ...a, coverage, strokePixels: strokePixelsOf(coverage) }, pieces, pixels };
 }
 
 const STEPS = [

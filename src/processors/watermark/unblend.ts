@@ -8,6 +8,11 @@ import type { RawImage } from '../types.js';
 import type { RegionAnalysis } from './analyse-region.js';
 import { clamp } from './raster.js';
 
+/** A channel `marked` with the blend of opacity `as` (α·s) and ink `colour` inverted, as an 8-bit level. */
+export function unblended(marked: number, as: number, colour: number): number {
+  return clamp(Math.round((marked - as * colour) / (1 - as)), 0, 255);
+}
+
 /** Writes the unblended region into `out`; returns the region's pixels too opaque to invert (1 = opaque). */
 export function unblendInto(out: Buffer, image: RawImage, a: RegionAnalysis, maxAlpha: number): Uint8Array {
   const opaque = new Uint8Array(a.width * a.height);
@@ -23,10 +28,7 @@ export function unblendInto(out: Buffer, image: RawImage, a: RegionAnalysis, max
         continue;
       }
       const j = ((y + a.box.y0) * image.width + x + a.box.x0) * 4;
-      for (let k = 0; k < 3; k++) {
-        const v = (a.pixels[k]![i]! - as * colour[k]!) / (1 - as);
-        out[j + k] = clamp(Math.round(v), 0, 255);
-      }
+      for (let k = 0; k < 3; k++) out[j + k] = unblended(a.pixels[k]![i]!, as, colour[k]!);
     }
   }
   return opaque;
