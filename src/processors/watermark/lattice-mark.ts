@@ -7,9 +7,10 @@
  *   position, the median of the fine detail over its pixels is the mark's own detail (the photo's cancels
  *   out): where it stands out, the mark has strokes.
  * - Opacity: with the photo under the strokes filled from around them (`fillUnder`), each copy says
- *   `marked − under = a·(ink − under)`; per marked pixel, the median over its copies, each read at the
- *   pixel's own phase (`lattice-copies.ts`: the steps are fractional), weighted by how far the ink is from
- *   what lies under it, is the mark's opacity a there. A white mark over a white backdrop weighs nothing.
+ *   `marked − under = a·(ink − under)`; per point of one cell, on a half-pixel grid, the median over its
+ *   copies, each read between pixels (`lattice-copies.ts`: the steps are fractional), weighted by how far
+ *   the ink is from what lies under it, is the mark's opacity a there; each marked pixel reads it at its own
+ *   point of the cell. A white mark over a white backdrop weighs nothing.
  * The ink is white, grey or black, whichever the copies' detail agrees with (`strokeCells`): the opacity and
  * the ink of a faint mark trade off against each other, and fitting the ink freely came out worse on the
  * synthetic seeds than taking the nearest of the three. This is Dekel et al.'s (CVPR 2017) multi-image
@@ -133,7 +134,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   if (!mark) return null;
   const { marked, under, ink, opinions } = mark;
   const copiesOf = new LatticeCopies(taken, W, H);
-  const alpha = opacities(copiesOf, marked, opinions);
+  const alpha = copiesOf.opacities(marked, opinions);
   const opacity = percentile(alpha, marked, 0.99);
   if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
   const data = Buffer.from(image.data);
@@ -328,21 +329,6 @@ function brightens(marked: Uint8Array, m: Planes, under: Planes): boolean {
   for (let i = 0; i < marked.length; i++)
     if (marked[i]) change += m[0][i]! + m[1][i]! + m[2][i]! - under[0][i]! - under[1][i]! - under[2][i]!;
   return change > 0;
-}
-
-/**
- * The opacity at each marked pixel: the contrast-weighted median of what its copies say (`LatticeCopies`).
- * A white mark over a white backdrop says nothing there and weighs nothing.
- */
-function opacities(copies: LatticeCopies, marked: Uint8Array, opinions: OpacitySaid): Float32Array {
-  const alpha = new Float32Array(marked.length);
-  const samples = new Samples(copies.most);
-  for (let p = 0; p < marked.length; p++) {
-    if (!marked[p]) continue;
-    copies.gather(p, opinions, samples);
-    if (samples.n >= 3) alpha[p] = Math.max(0, samples.weightedMedian(0, 1));
-  }
-  return alpha;
 }
 
 /** Most pixels one cell position holds (its copies). */
