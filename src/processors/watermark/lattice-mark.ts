@@ -20,14 +20,7 @@ import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import type { TextMap } from './detect-text.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
-import {
-  LatticeCopies,
-  MIN_CONTRAST,
-  type OpacitySaid,
-  opacitySaid,
-  type Reading,
-  said,
-} from './lattice-copies.js';
+import { LatticeCopies, MIN_CONTRAST, opacitySaid, type Reading, said } from './lattice-copies.js';
 import { highPass, localMean, luminance } from './lattice-signal.js';
 import { boxCount, dilate } from './raster.js';
 import { cellArea, type Lattice, type Step, textRecurs, tileLattice } from './tile-lattice.js';
@@ -120,21 +113,22 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const detail = lum.map((v, i) => v - mean[i]!);
   const m = cropPlanes(image, { x0: 0, y0: 0, x1: W, y1: H });
   let taken: Lattice = lattice;
-  let mark = strokesOn(lattice, detail, mean, m, W, H);
+  let strokes = strokesOn(lattice, detail, mean, W, H);
   // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes. The
   // coarse one holds the same copies as the plausible fine one, in two groups: it is not tested again.
   if (lattice.coarser) {
     const coarse: Lattice = { v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score };
-    const other = strokesOn(coarse, detail, mean, m, W, H);
-    if (other && (!mark || other.agreement > mark.agreement)) {
+    const other = strokesOn(coarse, detail, mean, W, H);
+    if (other && (!strokes || other.agreement > strokes.agreement)) {
       taken = coarse;
-      mark = other;
+      strokes = other;
     }
   }
-  if (!mark) return null;
-  const { marked, under, ink, opinions } = mark;
-  const copiesOf = new LatticeCopies(taken, W, H);
-  const alpha = copiesOf.opacities(marked, opinions);
+  if (!strokes) return null;
+  const marked = dilate(strokes.near, W, H, RIM_PX);
+  const under = fillUnder(m, marked, W, H, FILL_RADIUS);
+  const ink = strokes.ink === 128 ? 128 : brightens(marked, m, under) ? 255 : 0;
+  const alpha = new LatticeCopies(taken, W, H).opacities(marked, opacitySaid(m, under, ink, W));
   const opacity = percentile(alpha, marked, 0.99);
   if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
   const data = Buffer.from(image.data);
@@ -171,28 +165,23 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   };
 }
 
-/** The mark's strokes on a lattice: the pixels to un-blend, the photo under them, the ink and the opinions. */
+/** The mark's strokes on a lattice, the ink their detail fits (`strokeCells`) and how well the copies agree. */
 interface Strokes {
-  /** The strokes and their rim. */
-  readonly marked: Uint8Array;
-  /** The photo filled in under them. */
-  readonly under: Planes;
+  /** The strokes' pixels, without their rim. */
+  readonly near: Uint8Array;
   readonly ink: number;
-  /** What each pixel says of the opacity there (`lattice-copies.ts`). */
-  readonly opinions: OpacitySaid;
   /** How well the copies agree on the strokes, per pixel (`strokeCells`). */
   readonly agreement: number;
 }
 
 /**
- * Where the mark has strokes, folded on `lattice` (`strokeCells`), and what follows from them; null when the
- * fold finds none. `detail` and `mean` are the luminance's, `m` the image's planes.
+ * Where the mark has strokes, folded on `lattice` (`strokeCells`); null when the fold finds none. `detail` and
+ * `mean` are the luminance's.
  */
 function strokesOn(
   lattice: Lattice,
   detail: Float32Array,
   mean: Float32Array,
-  m: Planes,
   W: number,
   H: number,
 ): Strokes | null {
@@ -205,18 +194,16 @@ function strokesOn(
   // pixels to fill the ground under the real strokes from.
   const neighbours = boxCount(near, W, H, 1);
   for (let i = 0; i < W * H; i++) if (neighbours[i]! < MIN_STROKE_NEIGHBOURS) near[i] = 0;
-  const marked = dilate(near, W, H, RIM_PX);
-  const under = fillUnder(m, marked, W, H, FILL_RADIUS);
-  const ink = strokes.ink === 128 ? 128 : brightens(marked, m, under) ? 255 : 0;
-  return { marked, under, ink, opinions: opacitySaid(m, under, ink, W), agreement: strokes.agreement };
+  return { near, ink: strokes.ink, agreement: strokes.agreement };
 }
 
 /** Every pixel's position in one cell of the lattice, and the pixels of each cell position in order. */
 interface Folded {
   /** Cell position of each image pixel (an index into the cell's bounding box). */
   readonly of: Int32Array;
-  /** Cell positions (the bounding box of the cell: more than `area`, some never used). */
+  /** Cell positions (the bounding box of the cell: more than `area`, some never used), and its width. */
   readonly count: number;
+  readonly width: number;
   /** Image pixels sorted by cell position, and where each position's run starts (count + 1 entries). */
   readonly order: Int32Array;
   readonly start: Int32Array;
@@ -249,7 +236,7 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
   const order = new Int32Array(W * H);
   const next = start.slice(0, count);
   for (let i = 0; i < W * H; i++) order[next[of[i]!]!++] = i;
-  return { of, count, order, start };
+  return { of, count, width: boxWidth, order, start };
 }
 
 /**
@@ -274,35 +261,56 @@ function strokeCells(
     foldedDetail[k] = detail[cells.order[k]!]!;
     foldedMean[k] = mean[cells.order[k]!]!;
   }
-  let best: { median: Float32Array; ink: number; strength: number } | null = null;
-  for (const ink of INKS) {
-    // NaN where too few copies show the mark (and at the cell box's unused corners).
-    const median = new Float32Array(cells.count).fill(Number.NaN);
+  const pushCopies = (c: number, ink: number) => {
+    samples.clear();
+    for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
+      const contrast = ink - foldedMean[k]!;
+      if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(foldedDetail[k]! / contrast, Math.abs(contrast));
+    }
+  };
+  // Agreement of each half of the copies with the other half's median, in signs (a few copies over the
+  // product's edges would sway magnitudes): the photo's detail agrees as often as not, the mark's always.
+  const agreementOfCopies = () => {
+    let sum = 0;
+    if (samples.n < 4) return 0;
+    for (let half = 0; half < 2; half++) {
+      const a = samples.weightedMedian(1 - half, 2);
+      if (Math.abs(a) < MIN_STROKE_DETAIL) continue;
+      for (let j = half; j < samples.n; j += 2) sum += Math.sign(a) * Math.sign(samples.value[j]!);
+    }
+    return sum;
+  };
+  // The ink, from every other position across and down (a quarter of the medians; the strokes are wider than
+  // a pixel): the inks' agreements differ by far more than that sample's error.
+  let ink: number = INKS[0];
+  let most = Number.NEGATIVE_INFINITY;
+  for (const tried of INKS) {
     let strength = 0;
     for (let c = 0; c < cells.count; c++) {
-      samples.clear();
-      for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
-        const contrast = ink - foldedMean[k]!;
-        if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(foldedDetail[k]! / contrast, Math.abs(contrast));
-      }
-      if (samples.n < 3) continue;
-      median[c] = samples.weightedMedian(0, 1);
-      // Agreement of each half of the copies with the other half's median, in signs (a few copies over the
-      // product's edges would sway magnitudes): the photo's detail agrees as often as not, the mark's always.
-      if (samples.n < 4) continue;
-      for (let half = 0; half < 2; half++) {
-        const a = samples.weightedMedian(1 - half, 2);
-        if (Math.abs(a) < MIN_STROKE_DETAIL) continue;
-        for (let j = half; j < samples.n; j += 2) strength += Math.sign(a) * Math.sign(samples.value[j]!);
-      }
+      if ((c % cells.width) % 2 === 1 || Math.floor(c / cells.width) % 2 === 1) continue;
+      pushCopies(c, tried);
+      strength += agreementOfCopies();
     }
     // Over grounds all darker (or all lighter) than both, grey and white (black) agree in sign: the extreme
     // inks, which marks mostly are, are taken unless grey fits clearly better.
-    const prior = ink === 128 ? 1 / GREY_MARGIN : 1;
-    if (!best || prior * strength > best.strength) best = { median, ink, strength: prior * strength };
+    if (tried === 128) strength /= GREY_MARGIN;
+    if (strength > most) {
+      ink = tried;
+      most = strength;
+    }
   }
-  if (!best) return null;
-  const { median, ink, strength } = best;
+  // The ink's medians and its agreement at every position: the fine and the coarse lattice can agree within
+  // a few per cent, closer than a quarter's sample can tell.
+  const median = new Float32Array(cells.count).fill(Number.NaN);
+  let strength = 0;
+  for (let c = 0; c < cells.count; c++) {
+    pushCopies(c, ink);
+    // NaN where too few copies show the mark (and at the cell box's unused corners).
+    if (samples.n < 3) continue;
+    median[c] = samples.weightedMedian(0, 1);
+    strength += agreementOfCopies();
+  }
+  if (ink === 128) strength /= GREY_MARGIN;
   const magnitudes = Float32Array.from(
     median.filter((v) => !Number.isNaN(v)),
     Math.abs,
@@ -339,9 +347,12 @@ function longestRun(cells: Folded): number {
 }
 
 function percentile(values: Float32Array, where: Uint8Array, p: number): number {
-  const picked: number[] = [];
-  for (let i = 0; i < values.length; i++) if (where[i]) picked.push(values[i]!);
-  if (picked.length === 0) return 0;
-  picked.sort((a, b) => a - b);
-  return picked[Math.min(picked.length - 1, Math.floor(p * picked.length))]!;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (where[i]) n++;
+  if (n === 0) return 0;
+  const picked = new Float32Array(n);
+  n = 0;
+  for (let i = 0; i < values.length; i++) if (where[i]) picked[n++] = values[i]!;
+  picked.sort();
+  return picked[Math.min(n - 1, Math.floor(p * n))]!;
 }
