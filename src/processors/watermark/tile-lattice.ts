@@ -237,17 +237,39 @@ function refinedLattice(
   factor: number,
 ): Omit<Lattice, 'score'> {
   const sample = strongest(detail, REFINE_SAMPLES);
+  const sampleX = sample.map((i) => i % W);
+  const sampleY = sample.map((i) => (i / W) | 0);
+  const sampleValue = Float32Array.from(sample, (i) => detail[i]!);
+  // The samples run in pixel order: those whose row stays inside the image at a lag are one run.
+  const firstAtRow = (row: number) => {
+    let lo = 0;
+    let hi = sample.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sampleY[mid]! < row) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // The fits below come back to the same lags (each lattice point's neighbours): each is summed once.
+  const known = new Map<number, number>();
   const corr = (vx: number, vy: number) => {
+    const key = vy * 2 * W + vx;
+    const seen = known.get(key);
+    if (seen !== undefined) return seen;
     let s = 0;
     let n = 0;
-    for (const i of sample) {
-      const x = (i % W) + vx;
-      const y = ((i / W) | 0) + vy;
-      if (x < 0 || y < 0 || x >= W || y >= H) continue;
-      s += detail[i]! * detail[y * W + x]!;
+    const end = firstAtRow(H - vy);
+    const shift = vy * W + vx;
+    for (let k = firstAtRow(-vy); k < end; k++) {
+      const x = sampleX[k]! + vx;
+      if (x < 0 || x >= W) continue;
+      s += sampleValue[k]! * detail[sample[k]! + shift]!;
       n++;
     }
-    return n ? s / n : Number.NEGATIVE_INFINITY;
+    const value = n ? s / n : Number.NEGATIVE_INFINITY;
+    known.set(key, value);
+    return value;
   };
   const refine = (x: number, y: number, r: number): Step => {
     let best: Step = [x, y];
