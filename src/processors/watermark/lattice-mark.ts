@@ -67,6 +67,11 @@ const MIN_STROKE_DETAIL = 0.02;
 const MIN_STROKE_NEIGHBOURS = 3;
 /** Pixels around the strokes whose opacity is measured too (the anti-aliased rim). */
 const RIM_PX = 3;
+/**
+ * How far around the strokes the mark's sign is weighed (`brightens`): past the insides of letters up to
+ * about 20 px across, whose outline is all the wrong ink's fold finds.
+ */
+const SIGN_REACH = RIM_PX + 6;
 /** Window of the fill under the strokes (fillUnder's radius). */
 const FILL_RADIUS = 3;
 /** Opacity below this is noise of the median, left alone. */
@@ -127,7 +132,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   if (!strokes) return null;
   const marked = dilate(strokes.near, W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
-  const ink = strokes.ink === 128 ? 128 : brightens(marked, m, under) ? 255 : 0;
+  const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, m, W, H) ? 255 : 0;
   const alpha = new LatticeCopies(taken, W, H).opacities(marked, opacitySaid(m, under, ink, W));
   const opacity = percentile(alpha, marked, 0.99);
   if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
@@ -328,14 +333,19 @@ function strokeCells(
 }
 
 /**
- * Whether the mark brightens what lies under its strokes. A white and a black mark whose copies all lie on one
- * side of both inks fold to the same detail with opposite signs (strokes and their rims swapped); whether the
- * pixels near the strokes are lighter or darker than the photo filled in under them tells them apart.
+ * Whether the mark brightens what lies under its strokes (`near`). A white and a black mark whose copies all
+ * lie on one side of both inks fold to the same detail with opposite signs: for the wrong one, the strokes
+ * found are the halo the local mean leaves around the letters, their outline. So the pixels within
+ * SIGN_REACH of the strokes, the letters whole, are weighed against the photo filled in from beyond them:
+ * within the rim alone, the letters' insides darkened the fill and a black mark over a pale sweep passed for
+ * white.
  */
-function brightens(marked: Uint8Array, m: Planes, under: Planes): boolean {
+function brightens(near: Uint8Array, m: Planes, W: number, H: number): boolean {
+  const around = dilate(near, W, H, SIGN_REACH);
+  const under = fillUnder(m, around, W, H, FILL_RADIUS);
   let change = 0;
-  for (let i = 0; i < marked.length; i++)
-    if (marked[i]) change += m[0][i]! + m[1][i]! + m[2][i]! - under[0][i]! - under[1][i]! - under[2][i]!;
+  for (let i = 0; i < around.length; i++)
+    if (around[i]) change += m[0][i]! + m[1][i]! + m[2][i]! - under[0][i]! - under[1][i]! - under[2][i]!;
   return change > 0;
 }
 
