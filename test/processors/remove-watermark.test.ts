@@ -453,6 +453,7 @@ describe('remove_watermark', () => {
       [344, 218],
       35,
       34,
+      8,
     ],
     [
       'a black mark over a grey bag',
@@ -463,11 +464,14 @@ describe('remove_watermark', () => {
       [376, 224],
       35,
       34,
+      8,
     ],
-    // Folded as white, the strokes found are the bright halo the local mean leaves around the bold dark letters;
-    // weighed over the letters whole, the mark darkens. Taken for white it was restored to 2.1 dB.
+    // Over a pale sweep and a black T-shirt, folded as white, the strokes found are the bright halo the local
+    // mean leaves around the dark letters. Weighed over the letters whole the mark darkens (taken for white, the
+    // 50 px one was restored to 2.1 dB), and folded again as black its strokes are the letters (the 40 px one
+    // was restored to 14.8 dB from the halo and its rim).
     [
-      'a bold black mark over a pale sweep and a black T-shirt',
+      'a bold black mark over a pale sweep',
       'product-composites',
       'tshirt_sweep_19.jpg',
       [0, 0, 0],
@@ -475,10 +479,22 @@ describe('remove_watermark', () => {
       [258, 189],
       32,
       50,
+      12,
+    ],
+    [
+      'a faint black mark over a pale sweep',
+      'product-composites',
+      'tshirt_sweep_19.jpg',
+      [0, 0, 0],
+      0.2,
+      [258, 189],
+      28,
+      40,
+      25,
     ],
   ] as const)(
     'restores %s tiled on a lattice, from all its copies at once, in its own ink',
-    async (_, set, file, colour, alpha, step, angle, size) => {
+    async (_, set, file, colour, alpha, step, angle, size, minGainDb) => {
       const photo = await decode(datasetFile(set, 'images', file));
       const { image, mask } = await withTiledText(
         photo,
@@ -491,7 +507,7 @@ describe('remove_watermark', () => {
       );
       const result = await removeFrom(image);
       const score = scoreRemoval(image, result.image, photo, mask);
-      expect(score.gainDb).toBeGreaterThan(8);
+      expect(score.gainDb).toBeGreaterThan(minGainDb);
       expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
       const regions = result.metadata.regions as { kind: string; reason: string; colour: number[] }[];
       const lattice = regions.find((r) => r.kind === 'tiled' && r.reason.startsWith('one mark tiled'));

@@ -130,9 +130,12 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
     }
   }
   if (!strokes) return null;
+  const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, m, W, H) ? 255 : 0;
+  // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
+  // they are the letters.
+  if (ink !== strokes.ink) strokes = strokesOn(taken, detail, mean, W, H, ink) ?? strokes;
   const marked = dilate(strokes.near, W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
-  const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, m, W, H) ? 255 : 0;
   const alpha = new LatticeCopies(taken, W, H).opacities(marked, opacitySaid(m, under, ink, W));
   const opacity = percentile(alpha, marked, 0.99);
   if (opacity < OPACITY_RANGE[0] || opacity > OPACITY_RANGE[1]) return null;
@@ -180,8 +183,8 @@ interface Strokes {
 }
 
 /**
- * Where the mark has strokes, folded on `lattice` (`strokeCells`); null when the fold finds none. `detail` and
- * `mean` are the luminance's.
+ * Where the mark has strokes, folded on `lattice` (`strokeCells`, in `forcedInk` if given); null when the fold
+ * finds none. `detail` and `mean` are the luminance's.
  */
 function strokesOn(
   lattice: Lattice,
@@ -189,9 +192,10 @@ function strokesOn(
   mean: Float32Array,
   W: number,
   H: number,
+  forcedInk?: number,
 ): Strokes | null {
   const cells = foldOnto(lattice, W, H);
-  const strokes = strokeCells(cells, detail, mean);
+  const strokes = strokeCells(cells, detail, mean, forcedInk);
   if (!strokes) return null;
   const near = new Uint8Array(W * H);
   for (let i = 0; i < W * H; i++) near[i] = strokes.cell[cells.of[i]!]!;
@@ -251,12 +255,13 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
  * detail changes sign across the image, but this does not. The median over the copies (weighted by that
  * contrast) cancels the photo's detail. The ink taken is the one for which each half of the copies agrees most
  * often in sign with the other half's median: with a wrong ink the contrast has the wrong sign over some
- * grounds.
+ * grounds. With `forcedInk`, that ink is taken.
  */
 function strokeCells(
   cells: Folded,
   detail: Float32Array,
   mean: Float32Array,
+  forcedInk?: number,
 ): { cell: Uint8Array; ink: number; agreement: number } | null {
   const samples = new Samples(longestRun(cells));
   // In fold order, read once: each ink below sweeps them in order instead of hopping over the image.
@@ -287,9 +292,9 @@ function strokeCells(
   };
   // The ink, from every other position across and down (a quarter of the medians; the strokes are wider than
   // a pixel): the inks' agreements differ by far more than that sample's error.
-  let ink: number = INKS[0];
+  let ink: number = forcedInk ?? INKS[0];
   let most = Number.NEGATIVE_INFINITY;
-  for (const tried of INKS) {
+  for (const tried of forcedInk === undefined ? INKS : []) {
     let strength = 0;
     for (let c = 0; c < cells.count; c++) {
       if ((c % cells.width) % 2 === 1 || Math.floor(c / cells.width) % 2 === 1) continue;
