@@ -115,9 +115,10 @@ export class LatticeCopies {
 
   /**
    * The mark's opacity at every `marked` pixel: the contrast-weighted median of what the copies say (`said`),
-   * clipped at 0. It is measured once per point of one cell, on a whole-pixel grid in the cell, from all the
-   * copies of that point, and read at each pixel's own point of the cell by Catmull-Rom: every copy of a point
-   * of the mark has the same opacity, so measuring it once per pixel did the same work a copy-count times over.
+   * clipped at 0. It is measured once per point of one cell, on a grid of GRID points per pixel in the cell,
+   * from all the copies of that point, and read at each pixel's own point of the cell by Catmull-Rom: every
+   * copy of a point of the mark has the same opacity, so measuring it once per pixel did the same work a
+   * copy-count times over.
    */
   opacities(marked: Uint8Array, said: OpacitySaid): Float32Array {
     const { W, ax, ay, bx, by } = this;

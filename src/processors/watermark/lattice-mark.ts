@@ -115,18 +115,20 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   // Refined, the steps must still pass.
   if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
   const { lum, mean } = fullRes();
-  // Unclipped here: the fold's medians shrug off the photo's edges, and a clipped stroke would read fainter.
-  const detail = lum.map((v, i) => v - mean[i]!);
+  const detail = detailOf(lum, mean);
   const m = cropPlanes(image, { x0: 0, y0: 0, x1: W, y1: H });
   let taken: Lattice = lattice;
-  let strokes = strokesOn(lattice, detail, mean, W, H);
+  let cells = foldOnto(lattice, W, H);
+  let strokes = strokesOn(cells, detail, mean, W, H);
   // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes. The
   // coarse one holds the same copies as the plausible fine one, in two groups: it is not tested again.
   if (lattice.coarser) {
     const coarse: Lattice = { v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score };
-    const other = strokesOn(coarse, detail, mean, W, H);
+    const coarseCells = foldOnto(coarse, W, H);
+    const other = strokesOn(coarseCells, detail, mean, W, H);
     if (other && (!strokes || other.agreement > strokes.agreement)) {
       taken = coarse;
+      cells = coarseCells;
       strokes = other;
     }
   }
@@ -134,7 +136,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, m, W, H) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
-  if (ink !== strokes.ink) strokes = strokesOn(taken, detail, mean, W, H, ink) ?? strokes;
+  if (ink !== strokes.ink) strokes = strokesOn(cells, detail, mean, W, H, ink) ?? strokes;
   const marked = dilate(withBoldStrokes(taken, strokes.near, image, ink), W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
   const alpha = new LatticeCopies(taken, W, H).opacities(marked, opacitySaid(m, under, ink, W));
@@ -184,18 +186,17 @@ interface Strokes {
 }
 
 /**
- * Where the mark has strokes, folded on `lattice` (`strokeCells`, in `forcedInk` if given); null when the fold
- * finds none. `detail` and `mean` are the luminance's.
+ * Where the mark has strokes, in the image folded onto one cell (`cells`, from `foldOnto`; `strokeCells`, in
+ * `forcedInk` if given); null when the fold finds none. `detail` and `mean` are the luminance's.
  */
 function strokesOn(
-  lattice: Lattice,
+  cells: Folded,
   detail: Float32Array,
   mean: Float32Array,
   W: number,
   H: number,
   forcedInk?: number,
 ): Strokes | null {
-  const cells = foldOnto(lattice, W, H);
   const strokes = strokeCells(cells, detail, mean, forcedInk);
   if (!strokes) return null;
   const near = new Uint8Array(W * H);
@@ -293,23 +294,27 @@ function strokeCells(
   };
   // The ink, from every other position across and down (a quarter of the medians; the strokes are wider than
   // a pixel): the inks' agreements differ by far more than that sample's error.
-  let ink: number = forcedInk ?? INKS[0];
-  let most = Number.NEGATIVE_INFINITY;
-  for (const tried of forcedInk === undefined ? INKS : []) {
-    let strength = 0;
-    for (let c = 0; c < cells.count; c++) {
-      if ((c % cells.width) % 2 === 1 || Math.floor(c / cells.width) % 2 === 1) continue;
-      pushCopies(c, tried);
-      strength += agreementOfCopies();
+  const bestInk = () => {
+    let best: number = INKS[0];
+    let most = Number.NEGATIVE_INFINITY;
+    for (const tried of INKS) {
+      let strength = 0;
+      for (let c = 0; c < cells.count; c++) {
+        if ((c % cells.width) % 2 === 1 || Math.floor(c / cells.width) % 2 === 1) continue;
+        pushCopies(c, tried);
+        strength += agreementOfCopies();
+      }
+      // Over grounds all darker (or all lighter) than both, grey and white (black) agree in sign: the extreme
+      // inks, which marks mostly are, are taken unless grey fits clearly better.
+      if (tried === 128) strength /= GREY_MARGIN;
+      if (strength > most) {
+        best = tried;
+        most = strength;
+      }
     }
-    // Over grounds all darker (or all lighter) than both, grey and white (black) agree in sign: the extreme
-    // inks, which marks mostly are, are taken unless grey fits clearly better.
-    if (tried === 128) strength /= GREY_MARGIN;
-    if (strength > most) {
-      ink = tried;
-      most = strength;
-    }
-  }
+    return best;
+  };
+  const ink = forcedInk ?? bestInk();
   // The ink's medians and its agreement at every position: the fine and the coarse lattice can agree within
   // a few per cent, closer than a quarter's sample can tell.
   const median = new Float32Array(cells.count).fill(Number.NaN);
@@ -367,13 +372,13 @@ function withBoldStrokes(lattice: Lattice, near: Uint8Array, image: RawImage, in
   const h = Math.floor(H / 2);
   const lum = luminance(image, 2);
   const mean = localMean(lum, w, h);
-  const detail = lum.map((v, i) => v - mean[i]!);
+  const detail = detailOf(lum, mean);
   const half: Lattice = {
     v1: [lattice.v1[0] / 2, lattice.v1[1] / 2],
     v2: [lattice.v2[0] / 2, lattice.v2[1] / 2],
     score: lattice.score,
   };
-  const bold = strokesOn(half, detail, mean, w, h, ink);
+  const bold = strokesOn(foldOnto(half, w, h), detail, mean, w, h, ink);
   if (!bold) return near;
   const both = Uint8Array.from(near);
   for (let y = 0; y < H; y++) {
@@ -381,6 +386,14 @@ function withBoldStrokes(lattice: Lattice, near: Uint8Array, image: RawImage, in
     for (let x = 0; x < W; x++) if (bold.near[row + Math.min(w - 1, x >> 1)]) both[y * W + x] = 1;
   }
   return both;
+}
+
+/**
+ * The luminance's detail against its local mean, unclipped: the fold's medians shrug off the photo's edges, and
+ * a clipped stroke would read fainter.
+ */
+function detailOf(lum: Float32Array, mean: Float32Array): Float32Array {
+  return lum.map((v, i) => v - mean[i]!);
 }
 
 /** Most pixels one cell position holds (its copies). */
