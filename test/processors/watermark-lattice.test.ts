@@ -31,21 +31,23 @@ const GLYPH_W = 56;
 const GLYPH_H = 40;
 
 /**
- * A ring and a bar with anti-aliased edges (coverage 0..1), over a GLYPH_W × GLYPH_H box: strokes 5–6 px
- * wide, as a tiled name's letters are at 3–5 % of the image's side.
+ * A ring (radius 12 around (18, 20)) and an upright bar (centred at `barX`, 20) with anti-aliased edges
+ * (coverage 0..1), within a GLYPH_W × GLYPH_H box; `ringHalf`, `barHalfWidth` and `barHalfHeight` are the
+ * strokes' half widths and the bar's half height.
  */
-function glyph(u: number, v: number): number {
-  const ring = 1 - Math.min(1, Math.max(0, Math.abs(Math.hypot(u - 18, v - 20) - 12) - 2));
-  const bar = 1 - Math.min(1, Math.max(0, Math.abs(u - 44) - 2.5, Math.abs(v - 20) - 15));
-  return Math.max(ring, bar);
+function ringAndBar(ringHalf: number, barX: number, barHalfWidth: number, barHalfHeight: number) {
+  return (u: number, v: number): number => {
+    const ring = 1 - Math.min(1, Math.max(0, Math.abs(Math.hypot(u - 18, v - 20) - 12) - ringHalf));
+    const bar =
+      1 - Math.min(1, Math.max(0, Math.abs(u - barX) - barHalfWidth, Math.abs(v - 20) - barHalfHeight));
+    return Math.max(ring, bar);
+  };
 }
 
-/** A bar and a ring in bold: strokes 12–14 px across, wider than the fold's 5 × 5 detail window. */
-function boldGlyph(u: number, v: number): number {
-  const ring = 1 - Math.min(1, Math.max(0, Math.abs(Math.hypot(u - 18, v - 20) - 12) - 6));
-  const bar = 1 - Math.min(1, Math.max(0, Math.abs(u - 46) - 7, Math.abs(v - 20) - 18));
-  return Math.max(ring, bar);
-}
+/** Strokes 5–6 px wide, as a tiled name's letters are at 3–5 % of the image's side. */
+const glyph = ringAndBar(2, 44, 2.5, 15);
+/** Bold: strokes 12–14 px across, wider than the fold's 5 × 5 detail window. */
+const boldGlyph = ringAndBar(6, 46, 7, 18);
 
 /** Copy origins on the lattice through (10, 8), all those that touch the image. */
 function places(steps: readonly Step[]): [number, number][] {
