@@ -12,10 +12,10 @@
  *   copies, each read between pixels (`lattice-copies.ts`: the steps are fractional), weighted by how far
  *   the ink is from what lies under it, is the mark's opacity a there; each marked pixel reads it at its own
  *   point of the cell. A white mark over a white backdrop weighs nothing.
- * The ink is white, grey or black, whichever the copies' detail agrees with (`strokeCells`): the opacity and
- * the ink of a faint mark trade off against each other, and fitting the ink freely came out worse on the
- * synthetic seeds than taking the nearest of the three. This is Dekel et al.'s (CVPR 2017) multi-image
- * estimate, with the copies within one image as the images.
+ * The ink is white, grey or black, whichever the copies' detail agrees with (`strokeCells`, on the fold at
+ * half resolution: a quarter of the work): the opacity and the ink of a faint mark trade off against each
+ * other, and fitting the ink freely came out worse on the synthetic seeds than taking the nearest of the three.
+ * This is Dekel et al.'s (CVPR 2017) multi-image estimate, with the copies within one image as the images.
  */
 import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
@@ -115,29 +115,46 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   // Refined, the steps must still pass.
   if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
   const { lum, mean } = fullRes();
-  const detail = detailOf(lum, mean);
   const m = cropPlanes(image, { x0: 0, y0: 0, x1: W, y1: H });
-  let taken: Lattice = lattice;
-  let cells = foldOnto(lattice, W, H);
-  let strokes = strokesOn(cells, detail, mean, W, H);
-  // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes. The
-  // coarse one holds the same copies as the plausible fine one, in two groups: it is not tested again.
-  if (lattice.coarser) {
-    const coarse: Lattice = { v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score };
-    const coarseCells = foldOnto(coarse, W, H);
-    const other = strokesOn(coarseCells, detail, mean, W, H);
-    if (other && (!strokes || other.agreement > strokes.agreement)) {
-      taken = coarse;
-      cells = coarseCells;
-      strokes = other;
-    }
-  }
-  if (!strokes) return null;
-  const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, m, W, H) ? 255 : 0;
+  // The ink is chosen at half resolution, a quarter of the work, where the halo a wrong extreme ink's fold
+  // finds (see `brightens`) is cheap to fold again.
+  const half = halfResolution(image);
+  const halfFold = (l: Lattice) => foldOnto(halved(l), half.w, half.h);
+  const halfStrokes = (cells: Folded, ink?: number) =>
+    strokesOn(cells, half.detail, half.mean, half.w, half.h, ink);
+  const rivals: Lattice[] = [lattice];
+  if (lattice.coarser) rivals.push({ v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score });
+  let halfCells = halfFold(lattice);
+  let bold = halfStrokes(halfCells);
+  if (!bold) return null;
+  const ink =
+    bold.ink === 128 ? 128 : brightens(upsampled(bold.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
-  if (ink !== strokes.ink) strokes = strokesOn(cells, detail, mean, W, H, ink) ?? strokes;
-  const marked = dilate(withBoldStrokes(taken, strokes.near, image, ink), W, H, RIM_PX);
+  if (ink !== bold.ink) bold = halfStrokes(halfCells, ink);
+  // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes, at
+  // full resolution (at half, the half step is lost in the fold's rounding). The coarse one holds the same
+  // copies as the plausible fine one, in two groups: it is not tested again.
+  const detail = detailOf(lum, mean);
+  let taken: Lattice = lattice;
+  let fine: Strokes | null = null;
+  for (const rival of rivals) {
+    const strokes = strokesOn(foldOnto(rival, W, H), detail, mean, W, H, ink);
+    if (strokes && (!fine || strokes.agreement > fine.agreement)) {
+      taken = rival;
+      fine = strokes;
+    }
+  }
+  // The insides of bold strokes, which the full-resolution detail does not see, from the half-resolution fold
+  // of the lattice taken.
+  if (taken !== lattice) {
+    halfCells = halfFold(taken);
+    bold = halfStrokes(halfCells, ink);
+  }
+  if (!fine && !bold) return null;
+  const strokes = bold ? upsampled(bold.near, half.w, half.h, W, H) : new Uint8Array(W * H);
+  if (fine) for (let i = 0; i < W * H; i++) strokes[i] ||= fine.near[i]!;
+  const marked = dilate(strokes, W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
   const alpha = new LatticeCopies(taken, W, H).opacities(marked, opacitySaid(m, under, ink, W));
   const opacity = percentile(alpha, marked, 0.99);
@@ -360,32 +377,32 @@ function brightens(near: Uint8Array, m: Planes, W: number, H: number): boolean {
   return change > 0;
 }
 
-/**
- * The strokes `near`, with those a fold at half resolution finds on the same lattice in the same ink: the
- * full-resolution detail is measured against a 5 × 5 mean and is blind inside strokes wider than about 8 px
- * (a bold name's); at half resolution the window is twice as wide. Every piece it adds lay within 4 px of a
- * full-resolution stroke on the synthetic sets: the insides of bold letters.
- */
-function withBoldStrokes(lattice: Lattice, near: Uint8Array, image: RawImage, ink: number): Uint8Array {
-  const { width: W, height: H } = image;
-  const w = Math.floor(W / 2);
-  const h = Math.floor(H / 2);
+/** The luminance at half resolution (`w` × `h`), its local mean and its detail. */
+function halfResolution(image: RawImage) {
+  const w = Math.floor(image.width / 2);
+  const h = Math.floor(image.height / 2);
   const lum = luminance(image, 2);
   const mean = localMean(lum, w, h);
-  const detail = detailOf(lum, mean);
-  const half: Lattice = {
+  return { w, h, mean, detail: detailOf(lum, mean) };
+}
+
+/** The lattice at half resolution. */
+function halved(lattice: Lattice): Lattice {
+  return {
     v1: [lattice.v1[0] / 2, lattice.v1[1] / 2],
     v2: [lattice.v2[0] / 2, lattice.v2[1] / 2],
     score: lattice.score,
   };
-  const bold = strokesOn(foldOnto(half, w, h), detail, mean, w, h, ink);
-  if (!bold) return near;
-  const both = Uint8Array.from(near);
+}
+
+/** A `w` × `h` mask at half resolution, scaled to W × H. */
+function upsampled(mask: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
+  const out = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) {
     const row = Math.min(h - 1, y >> 1) * w;
-    for (let x = 0; x < W; x++) if (bold.near[row + Math.min(w - 1, x >> 1)]) both[y * W + x] = 1;
+    for (let x = 0; x < W; x++) out[y * W + x] = mask[row + Math.min(w - 1, x >> 1)]!;
   }
-  return both;
+  return out;
 }
 
 /**
