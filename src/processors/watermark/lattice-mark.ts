@@ -23,7 +23,8 @@ import type { TextMap } from './detect-text.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
 import { LatticeCopies, MIN_CONTRAST, opacitySaid, type Reading, said } from './lattice-copies.js';
 import { highPass, localMean, luminance } from './lattice-signal.js';
-import { boxCount, dilate } from './raster.js';
+import { nthSmallest } from './nth-smallest.js';
+import { dilate, upscaleMask } from './raster.js';
 import { cellArea, type Lattice, type Step, textRecurs, tileLattice } from './tile-lattice.js';
 import { Samples } from './weighted-samples.js';
 
@@ -121,14 +122,14 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const half = halfResolution(image);
   const halfFold = (l: Lattice) => foldOnto(halved(l), half.w, half.h);
   const halfStrokes = (cells: Folded, ink?: number) =>
-    strokesOn(cells, half.detail, half.mean, half.w, half.h, ink);
+    strokesOn(cells, half.detail, half.mean, half.w, half.h, { ink });
   const rivals: Lattice[] = [lattice];
   if (lattice.coarser) rivals.push({ v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score });
   let halfCells = halfFold(lattice);
   let bold = halfStrokes(halfCells);
   if (!bold) return null;
   const ink =
-    bold.ink === 128 ? 128 : brightens(upsampled(bold.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
+    bold.ink === 128 ? 128 : brightens(upscaleMask(bold.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
   if (ink !== bold.ink) bold = halfStrokes(halfCells, ink);
@@ -139,7 +140,10 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   let taken: Lattice = lattice;
   let fine: Strokes | null = null;
   for (const rival of rivals) {
-    const strokes = strokesOn(foldOnto(rival, W, H), detail, mean, W, H, ink);
+    const strokes = strokesOn(foldOnto(rival, W, H), detail, mean, W, H, {
+      ink,
+      agreement: rivals.length > 1,
+    });
     if (strokes && (!fine || strokes.agreement > fine.agreement)) {
       taken = rival;
       fine = strokes;
@@ -152,7 +156,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
     bold = halfStrokes(halfCells, ink);
   }
   if (!fine && !bold) return null;
-  const strokes = bold ? upsampled(bold.near, half.w, half.h, W, H) : new Uint8Array(W * H);
+  const strokes = bold ? upscaleMask(bold.near, half.w, half.h, W, H) : new Uint8Array(W * H);
   if (fine) for (let i = 0; i < W * H; i++) strokes[i] ||= fine.near[i]!;
   const marked = dilate(strokes, W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
@@ -202,9 +206,15 @@ interface Strokes {
   readonly agreement: number;
 }
 
+/** How `strokesOn` folds: in `ink` if given (else the one the copies agree with), and whether it measures their agreement. */
+interface FoldOptions {
+  readonly ink?: number;
+  readonly agreement?: boolean;
+}
+
 /**
- * Where the mark has strokes, in the image folded onto one cell (`cells`, from `foldOnto`; `strokeCells`, in
- * `forcedInk` if given); null when the fold finds none. `detail` and `mean` are the luminance's.
+ * Where the mark has strokes, in the image folded onto one cell (`cells`, from `foldOnto`; `strokeCells`);
+ * null when the fold finds none. `detail` and `mean` are the luminance's.
  */
 function strokesOn(
   cells: Folded,
@@ -212,16 +222,24 @@ function strokesOn(
   mean: Float32Array,
   W: number,
   H: number,
-  forcedInk?: number,
+  options: FoldOptions = {},
 ): Strokes | null {
-  const strokes = strokeCells(cells, detail, mean, forcedInk);
+  const strokes = strokeCells(cells, detail, mean, options);
   if (!strokes) return null;
   const near = new Uint8Array(W * H);
   for (let i = 0; i < W * H; i++) near[i] = strokes.cell[cells.of[i]!]!;
   // A lone stroke position is the median's noise; grown by the rim, enough of them would leave no free
-  // pixels to fill the ground under the real strokes from.
-  const neighbours = boxCount(near, W, H, 1);
-  for (let i = 0; i < W * H; i++) if (neighbours[i]! < MIN_STROKE_NEIGHBOURS) near[i] = 0;
+  // pixels to fill the ground under the real strokes from. Counted at stroke pixels only, a few per cent.
+  const lone: number[] = [];
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      if (!near[y * W + x]) continue;
+      let n = 0;
+      for (let v = Math.max(0, y - 1); v <= Math.min(H - 1, y + 1); v++)
+        for (let u = Math.max(0, x - 1); u <= Math.min(W - 1, x + 1); u++) n += near[v * W + u]!;
+      if (n < MIN_STROKE_NEIGHBOURS) lone.push(y * W + x);
+    }
+  for (const i of lone) near[i] = 0;
   return { near, ink: strokes.ink, agreement: strokes.agreement };
 }
 
@@ -274,13 +292,14 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
  * detail changes sign across the image, but this does not. The median over the copies (weighted by that
  * contrast) cancels the photo's detail. The ink taken is the one for which each half of the copies agrees most
  * often in sign with the other half's median: with a wrong ink the contrast has the wrong sign over some
- * grounds. With `forcedInk`, that ink is taken.
+ * grounds. With `options.ink`, that ink is taken; without `options.agreement`, the agreement is not measured
+ * in it (0: only choosing between lattices needs it, and it costs two medians per position more).
  */
 function strokeCells(
   cells: Folded,
   detail: Float32Array,
   mean: Float32Array,
-  forcedInk?: number,
+  options: FoldOptions,
 ): { cell: Uint8Array; ink: number; agreement: number } | null {
   const samples = new Samples(longestRun(cells));
   // In fold order, read once: each ink below sweeps them in order instead of hopping over the image.
@@ -331,7 +350,7 @@ function strokeCells(
     }
     return best;
   };
-  const ink = forcedInk ?? bestInk();
+  const ink = options.ink ?? bestInk();
   // The ink's medians and its agreement at every position: the fine and the coarse lattice can agree within
   // a few per cent, closer than a quarter's sample can tell.
   const median = new Float32Array(cells.count).fill(Number.NaN);
@@ -341,15 +360,15 @@ function strokeCells(
     // NaN where too few copies show the mark (and at the cell box's unused corners).
     if (samples.n < 3) continue;
     median[c] = samples.weightedMedian(0, 1);
-    strength += agreementOfCopies();
+    if (options.agreement) strength += agreementOfCopies();
   }
   if (ink === 128) strength /= GREY_MARGIN;
   const magnitudes = Float32Array.from(
     median.filter((v) => !Number.isNaN(v)),
     Math.abs,
-  ).sort();
+  );
   if (magnitudes.length === 0) return null;
-  const level = Math.max(STROKE_MADS * magnitudes[magnitudes.length >> 1]!, MIN_STROKE_DETAIL);
+  const level = Math.max(STROKE_MADS * nthSmallest(magnitudes, magnitudes.length >> 1), MIN_STROKE_DETAIL);
   const cell = new Uint8Array(cells.count);
   let strokes = 0;
   for (let c = 0; c < cells.count; c++)
@@ -395,16 +414,6 @@ function halved(lattice: Lattice): Lattice {
   };
 }
 
-/** A `w` × `h` mask at half resolution, scaled to W × H. */
-function upsampled(mask: Uint8Array, w: number, h: number, W: number, H: number): Uint8Array {
-  const out = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    const row = Math.min(h - 1, y >> 1) * w;
-    for (let x = 0; x < W; x++) out[y * W + x] = mask[row + Math.min(w - 1, x >> 1)]!;
-  }
-  return out;
-}
-
 /**
  * The luminance's detail against its local mean, unclipped: the fold's medians shrug off the photo's edges, and
  * a clipped stroke would read fainter.
@@ -427,6 +436,5 @@ function percentile(values: Float32Array, where: Uint8Array, p: number): number 
   const picked = new Float32Array(n);
   n = 0;
   for (let i = 0; i < values.length; i++) if (where[i]) picked[n++] = values[i]!;
-  picked.sort();
-  return picked[Math.min(n - 1, Math.floor(p * n))]!;
+  return nthSmallest(picked, Math.min(n - 1, Math.floor(p * n)));
 }
