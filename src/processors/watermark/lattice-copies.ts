@@ -121,7 +121,7 @@ export class LatticeCopies {
    * copy-count times over.
    */
   opacities(marked: Uint8Array, said: OpacitySaid): Float32Array {
-    const { W, ax, ay, bx, by } = this;
+    const { W, ax, ay, bx, by, det } = this;
     // The cell's bounding box on whole pixels, with the rows and columns Catmull-Rom reads around it (−1, +2).
     const u0 = Math.floor(Math.min(0, ax, bx, ax + bx)) - 1;
     const v0 = Math.floor(Math.min(0, ay, by, ay + by)) - 1;
@@ -135,9 +135,9 @@ export class LatticeCopies {
       if (!marked[p]) continue;
       const x = p % W;
       const y = (p - x) / W;
-      const [s, t] = this.coords(x, y);
-      const i = Math.floor(s + 1e-9);
-      const j = Math.floor(t + 1e-9);
+      // Lattice coordinates (`coords`, inlined: this runs at every marked pixel).
+      const i = Math.floor((by * x - bx * y) / det + 1e-9);
+      const j = Math.floor((ax * y - ay * x) / det + 1e-9);
       const u = (x - i * ax - j * bx - u0) * GRID;
       const v = (y - i * ay - j * by - v0) * GRID;
       pointU[p] = u;

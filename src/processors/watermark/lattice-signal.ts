@@ -61,8 +61,12 @@ export const MIN_PIVOT_CONTRAST = 20;
 export function localMean(lum: Float32Array, width: number, height: number): Float32Array {
   const r = DETAIL_RADIUS;
   const sums = boxSum(lum, width, height, r, new Float32Array(lum.length), new Float32Array(lum.length));
-  const ones = new Float32Array(lum.length).fill(1);
-  const counts = boxSum(ones, width, height, r, new Float32Array(lum.length), new Float32Array(lum.length));
-  for (let i = 0; i < lum.length; i++) sums[i] = sums[i]! / counts[i]!;
+  // The window's pixels inside the image: its width there times its height there.
+  const across = (n: number, at: number) => Math.min(n - 1, at + r) - Math.max(0, at - r) + 1;
+  const widths = Int32Array.from({ length: width }, (_, x) => across(width, x));
+  for (let y = 0; y < height; y++) {
+    const rows = across(height, y);
+    for (let x = 0; x < width; x++) sums[y * width + x] = sums[y * width + x]! / (rows * widths[x]!);
+  }
   return sums;
 }
