@@ -3,10 +3,11 @@
  * at once and un-blended everywhere, whether or not any copy lies on plain ground.
  *
  * Pixels that lie at the same point of the mark, a lattice step apart, lie over different parts of the photo.
- * - Strokes: every pixel is folded onto one cell of the lattice (to the nearest whole pixel); per cell
- *   position, the median of the fine detail over its pixels is the mark's own detail (the photo's cancels
- *   out): where it stands out, the mark has strokes. A second fold at half resolution adds the insides of
- *   bold strokes, which the fine detail does not see.
+ * - Strokes: every pixel is folded onto one cell of the lattice (to the nearest whole pixel, at half
+ *   resolution); per cell position, the median of the detail over its pixels is the mark's own detail (the
+ *   photo's cancels out): where it stands out, the mark has strokes. At half resolution the detail's window is
+ *   twice as wide and sees the insides of bold strokes; the edges get their full resolution from the rim
+ *   around the strokes, where the opacity is measured at every pixel.
  * - Opacity: with the photo under the strokes filled from around them (`fillUnder`), each copy says
  *   `marked − under = a·(ink − under)`; per point of one cell, on a half-pixel grid, the median over its
  *   copies, each read between pixels (`lattice-copies.ts`: the steps are fractional), weighted by how far
@@ -115,50 +116,39 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const lattice = tileLattice(image, (pivot) => highPass(fullRes().lum, fullRes().mean, pivot), plausible);
   // Refined, the steps must still pass.
   if (!lattice || !plausible(lattice.v1, lattice.v2)) return null;
-  const { lum, mean } = fullRes();
   const m = cropPlanes(image, { x0: 0, y0: 0, x1: W, y1: H });
-  // The ink is chosen at half resolution, a quarter of the work, where the halo a wrong extreme ink's fold
-  // finds (see `brightens`) is cheap to fold again.
+  // Strokes and ink from the fold at half resolution (see the top of this file); the ink is folded again when
+  // `brightens` turns it.
   const half = halfResolution(image);
-  const halfFold = (l: Lattice) => foldOnto(halved(l), half.w, half.h);
-  const halfStrokes = (cells: Folded, ink?: number) =>
-    strokesOn(cells, half.detail, half.mean, half.w, half.h, { ink });
-  const rivals: Lattice[] = [lattice];
-  if (lattice.coarser) rivals.push({ v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score });
-  let halfCells = halfFold(lattice);
-  let bold = halfStrokes(halfCells);
-  if (!bold) return null;
+  const strokesAtHalf = (l: Lattice, ink?: number) =>
+    strokesOn(foldOnto(halved(l), half.w, half.h), half.detail, half.mean, half.w, half.h, ink);
+  let strokes = strokesAtHalf(lattice);
+  if (!strokes) return null;
   const ink =
-    bold.ink === 128 ? 128 : brightens(upscaleMask(bold.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
+    strokes.ink === 128 ? 128 : brightens(upscaleMask(strokes.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
-  if (ink !== bold.ink) bold = halfStrokes(halfCells, ink);
+  if (ink !== strokes.ink) strokes = strokesAtHalf(lattice, ink);
+  if (!strokes) return null;
+  // The pixels the opacity is measured at: the strokes at full scale and their rim.
+  const rimmed = (s: Strokes) => dilate(upscaleMask(s.near, half.w, half.h, W, H), W, H, RIM_PX);
+  let marked = rimmed(strokes);
   // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes, at
   // full resolution (at half, the half step is lost in the fold's rounding). The coarse one holds the same
-  // copies as the plausible fine one, in two groups: it is not tested again.
-  const detail = detailOf(lum, mean);
+  // copies as the fine one, in two groups: it is not tested again.
   let taken: Lattice = lattice;
-  let fine: Strokes | null = null;
-  for (const rival of rivals) {
-    const strokes = strokesOn(foldOnto(rival, W, H), detail, mean, W, H, {
-      ink,
-      agreement: rivals.length > 1,
-    });
-    if (strokes && (!fine || strokes.agreement > fine.agreement)) {
-      taken = rival;
-      fine = strokes;
+  if (lattice.coarser) {
+    const coarse: Lattice = { v1: lattice.coarser.v1, v2: lattice.coarser.v2, score: lattice.score };
+    const { lum, mean } = fullRes();
+    const detail = detailOf(lum, mean);
+    const agreement = (l: Lattice) => agreementAt(foldOnto(l, W, H), detail, mean, ink, marked);
+    if (agreement(coarse) > agreement(lattice)) {
+      taken = coarse;
+      strokes = strokesAtHalf(coarse, ink);
+      if (!strokes) return null;
+      marked = rimmed(strokes);
     }
   }
-  // The insides of bold strokes, which the full-resolution detail does not see, from the half-resolution fold
-  // of the lattice taken.
-  if (taken !== lattice) {
-    halfCells = halfFold(taken);
-    bold = halfStrokes(halfCells, ink);
-  }
-  if (!fine && !bold) return null;
-  const strokes = bold ? upscaleMask(bold.near, half.w, half.h, W, H) : new Uint8Array(W * H);
-  if (fine) for (let i = 0; i < W * H; i++) strokes[i] ||= fine.near[i]!;
-  const marked = dilate(strokes, W, H, RIM_PX);
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
   const alpha = new LatticeCopies(taken, W, H).opacities(marked, opacitySaid(m, under, ink, W));
   const opacity = percentile(alpha, marked, 0.99);
@@ -197,24 +187,16 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   };
 }
 
-/** The mark's strokes on a lattice, the ink their detail fits (`strokeCells`) and how well the copies agree. */
+/** The mark's strokes on a lattice and the ink their detail fits (`strokeCells`). */
 interface Strokes {
   /** The strokes' pixels, without their rim. */
   readonly near: Uint8Array;
   readonly ink: number;
-  /** How well the copies agree on the strokes, per pixel (`strokeCells`). */
-  readonly agreement: number;
-}
-
-/** How `strokesOn` folds: in `ink` if given (else the one the copies agree with), and whether it measures their agreement. */
-interface FoldOptions {
-  readonly ink?: number;
-  readonly agreement?: boolean;
 }
 
 /**
- * Where the mark has strokes, in the image folded onto one cell (`cells`, from `foldOnto`; `strokeCells`);
- * null when the fold finds none. `detail` and `mean` are the luminance's.
+ * Where the mark has strokes, in the image folded onto one cell (`cells`, from `foldOnto`; `strokeCells`, in
+ * `ink` if given); null when the fold finds none. `detail` and `mean` are the luminance's.
  */
 function strokesOn(
   cells: Folded,
@@ -222,9 +204,9 @@ function strokesOn(
   mean: Float32Array,
   W: number,
   H: number,
-  options: FoldOptions = {},
+  ink?: number,
 ): Strokes | null {
-  const strokes = strokeCells(cells, detail, mean, options);
+  const strokes = strokeCells(new FoldedCopies(cells, detail, mean), ink);
   if (!strokes) return null;
   const near = new Uint8Array(W * H);
   for (let i = 0; i < W * H; i++) near[i] = strokes.cell[cells.of[i]!]!;
@@ -240,7 +222,7 @@ function strokesOn(
       if (n < MIN_STROKE_NEIGHBOURS) lone.push(y * W + x);
     }
   for (const i of lone) near[i] = 0;
-  return { near, ink: strokes.ink, agreement: strokes.agreement };
+  return { near, ink: strokes.ink };
 }
 
 /** Every pixel's position in one cell of the lattice, and the pixels of each cell position in order. */
@@ -286,39 +268,38 @@ function foldOnto(lattice: Lattice, W: number, H: number): Folded {
 }
 
 /**
- * Cell positions where the mark has strokes, and the neutral ink its detail fits best. Each pixel's detail is
- * divided by how far the ink is from the local mean there, which is the detail of the mark's opacity `a` if
- * the ink is right: a grey mark is brighter than a black bag and darker than a white backdrop, so its raw
- * detail changes sign across the image, but this does not. The median over the copies (weighted by that
- * contrast) cancels the photo's detail. The ink taken is the one for which each half of the copies agrees most
- * often in sign with the other half's median: with a wrong ink the contrast has the wrong sign over some
- * grounds. With `options.ink`, that ink is taken; without `options.agreement`, the agreement is not measured
- * in it (0: only choosing between lattices needs it, and it costs two medians per position more).
+ * What the copies at each position of a fold say of the detail of the mark's opacity in an ink: each pixel's
+ * detail divided by how far the ink is from the local mean there, weighted by that contrast (see
+ * `strokeCells`).
  */
-function strokeCells(
-  cells: Folded,
-  detail: Float32Array,
-  mean: Float32Array,
-  options: FoldOptions,
-): { cell: Uint8Array; ink: number; agreement: number } | null {
-  const samples = new Samples(longestRun(cells));
-  // In fold order, read once: each ink below sweeps them in order instead of hopping over the image.
-  const foldedDetail = new Float32Array(cells.order.length);
-  const foldedMean = new Float32Array(cells.order.length);
-  for (let k = 0; k < cells.order.length; k++) {
-    foldedDetail[k] = detail[cells.order[k]!]!;
-    foldedMean[k] = mean[cells.order[k]!]!;
+class FoldedCopies {
+  readonly samples: Samples;
+
+  constructor(
+    readonly cells: Folded,
+    private readonly detail: Float32Array,
+    private readonly mean: Float32Array,
+  ) {
+    this.samples = new Samples(longestRun(cells));
   }
-  const pushCopies = (c: number, ink: number) => {
+
+  /** Into `samples` (cleared first), what the copies at position `c` say in `ink`. */
+  read(c: number, ink: number): void {
+    const { cells, detail, mean, samples } = this;
     samples.clear();
     for (let k = cells.start[c]!; k < cells.start[c + 1]!; k++) {
-      const contrast = ink - foldedMean[k]!;
-      if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(foldedDetail[k]! / contrast, Math.abs(contrast));
+      const i = cells.order[k]!;
+      const contrast = ink - mean[i]!;
+      if (Math.abs(contrast) >= MIN_CONTRAST) samples.push(detail[i]! / contrast, Math.abs(contrast));
     }
-  };
-  // Agreement of each half of the copies with the other half's median, in signs (a few copies over the
-  // product's edges would sway magnitudes): the photo's detail agrees as often as not, the mark's always.
-  const agreementOfCopies = () => {
+  }
+
+  /**
+   * How often each half of the copies read agrees with the other half's median, in signs (a few copies over
+   * the product's edges would sway magnitudes): the photo's detail agrees as often as not, the mark's always.
+   */
+  agreement(): number {
+    const { samples } = this;
     let sum = 0;
     if (samples.n < 4) return 0;
     for (let half = 0; half < 2; half++) {
@@ -327,7 +308,19 @@ function strokeCells(
       for (let j = half; j < samples.n; j += 2) sum += Math.sign(a) * Math.sign(samples.value[j]!);
     }
     return sum;
-  };
+  }
+}
+
+/**
+ * Cell positions where the mark has strokes, and the neutral ink its detail fits best. Each pixel's detail is
+ * divided by how far the ink is from the local mean there, which is the detail of the mark's opacity `a` if
+ * the ink is right: a grey mark is brighter than a black bag and darker than a white backdrop, so its raw
+ * detail changes sign across the image, but this does not. The median over the copies (weighted by that
+ * contrast) cancels the photo's detail. The ink taken is the one whose copies agree most (`agreement`): with a
+ * wrong ink the contrast has the wrong sign over some grounds. With `forcedInk`, that ink is taken.
+ */
+function strokeCells(copies: FoldedCopies, forcedInk?: number): { cell: Uint8Array; ink: number } | null {
+  const { cells, samples } = copies;
   // The ink, from every other position across and down (a quarter of the medians; the strokes are wider than
   // a pixel): the inks' agreements differ by far more than that sample's error.
   const bestInk = () => {
@@ -337,8 +330,8 @@ function strokeCells(
       let strength = 0;
       for (let c = 0; c < cells.count; c++) {
         if ((c % cells.width) % 2 === 1 || Math.floor(c / cells.width) % 2 === 1) continue;
-        pushCopies(c, tried);
-        strength += agreementOfCopies();
+        copies.read(c, tried);
+        strength += copies.agreement();
       }
       // Over grounds all darker (or all lighter) than both, grey and white (black) agree in sign: the extreme
       // inks, which marks mostly are, are taken unless grey fits clearly better.
@@ -350,19 +343,13 @@ function strokeCells(
     }
     return best;
   };
-  const ink = options.ink ?? bestInk();
-  // The ink's medians and its agreement at every position: the fine and the coarse lattice can agree within
-  // a few per cent, closer than a quarter's sample can tell.
+  const ink = forcedInk ?? bestInk();
   const median = new Float32Array(cells.count).fill(Number.NaN);
-  let strength = 0;
   for (let c = 0; c < cells.count; c++) {
-    pushCopies(c, ink);
+    copies.read(c, ink);
     // NaN where too few copies show the mark (and at the cell box's unused corners).
-    if (samples.n < 3) continue;
-    median[c] = samples.weightedMedian(0, 1);
-    if (options.agreement) strength += agreementOfCopies();
+    if (samples.n >= 3) median[c] = samples.weightedMedian(0, 1);
   }
-  if (ink === 128) strength /= GREY_MARGIN;
   const magnitudes = Float32Array.from(
     median.filter((v) => !Number.isNaN(v)),
     Math.abs,
@@ -376,7 +363,31 @@ function strokeCells(
       cell[c] = 1;
       strokes++;
     }
-  return strokes > 0 ? { cell, ink, agreement: strength / detail.length } : null;
+  return strokes > 0 ? { cell, ink } : null;
+}
+
+/**
+ * How well the copies agree (`FoldedCopies.agreement`) in `ink`, summed over the cell positions of the pixels
+ * `at`: the strokes and their rim, where a lattice off by the odd half step blurs the edges. Over the strokes
+ * alone the choice was worse than over every position (seed 11's sweep lost 3 dB); with the rim it is the same.
+ */
+function agreementAt(
+  cells: Folded,
+  detail: Float32Array,
+  mean: Float32Array,
+  ink: number,
+  at: Uint8Array,
+): number {
+  const copies = new FoldedCopies(cells, detail, mean);
+  const positions = new Uint8Array(cells.count);
+  for (let i = 0; i < at.length; i++) if (at[i]) positions[cells.of[i]!] = 1;
+  let sum = 0;
+  for (let c = 0; c < cells.count; c++) {
+    if (!positions[c]) continue;
+    copies.read(c, ink);
+    sum += copies.agreement();
+  }
+  return sum;
 }
 
 /**
