@@ -128,10 +128,13 @@ export class LatticeCopies {
     const gw = (Math.ceil(Math.max(0, ax, bx, ax + bx)) + 3 - u0) * GRID;
     const gh = (Math.ceil(Math.max(0, ay, by, ay + by)) + 3 - v0) * GRID;
     // Each marked pixel's point in the cell, and the grid points its reading needs.
-    const pointU = new Float64Array(marked.length);
-    const pointV = new Float64Array(marked.length);
+    let count = 0;
+    for (let p = 0; p < marked.length; p++) if (marked[p]) count++;
+    const pixel = new Int32Array(count);
+    const pointU = new Float64Array(count);
+    const pointV = new Float64Array(count);
     const needed = new Uint8Array(gw * gh);
-    for (let p = 0; p < marked.length; p++) {
+    for (let p = 0, k = 0; p < marked.length; p++) {
       if (!marked[p]) continue;
       const x = p % W;
       const y = (p - x) / W;
@@ -140,8 +143,9 @@ export class LatticeCopies {
       const j = Math.floor((ax * y - ay * x) / det + 1e-9);
       const u = (x - i * ax - j * bx - u0) * GRID;
       const v = (y - i * ay - j * by - v0) * GRID;
-      pointU[p] = u;
-      pointV[p] = v;
+      pixel[k] = p;
+      pointU[k] = u;
+      pointV[k++] = v;
       const g = Math.floor(v) * gw + Math.floor(u);
       for (let r = -1; r <= 2; r++) needed.fill(1, g + r * gw - 1, g + r * gw + 3);
     }
@@ -154,10 +158,9 @@ export class LatticeCopies {
       if (samples.n >= 3) grid[g] = samples.weightedMedian(0, 1);
     }
     const alpha = new Float32Array(marked.length);
-    for (let p = 0; p < marked.length; p++) {
-      if (!marked[p]) continue;
-      const a = between(grid, gw, pointU[p]!, pointV[p]!);
-      alpha[p] = a > 0 ? a : 0;
+    for (let k = 0; k < count; k++) {
+      const a = between(grid, gw, pointU[k]!, pointV[k]!);
+      alpha[pixel[k]!] = a > 0 ? a : 0;
     }
     return alpha;
   }

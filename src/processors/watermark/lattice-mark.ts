@@ -120,14 +120,16 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   // Strokes and ink from the fold at half resolution (see the top of this file); the ink is folded again when
   // `brightens` turns it.
   const half = halfResolution(image);
-  const strokesAtHalf = (l: Lattice, ink?: number) =>
-    strokesOn(foldOnto(halved(l), half.w, half.h), half.detail, half.mean, half.w, half.h, ink);
-  let strokes = strokesAtHalf(lattice);
+  const halfFold = (l: Lattice) => foldOnto(halved(l), half.w, half.h);
+  const strokesAtHalf = (cells: Folded, ink?: number) =>
+    strokesOn(cells, half.detail, half.mean, half.w, half.h, ink);
+  const fineCells = halfFold(lattice);
+  let strokes = strokesAtHalf(fineCells);
   if (!strokes) return null;
   const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, half.lum, half.w, half.h) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
-  if (ink !== strokes.ink) strokes = strokesAtHalf(lattice, ink);
+  if (ink !== strokes.ink) strokes = strokesAtHalf(fineCells, ink);
   if (!strokes) return null;
   // The pixels the opacity is measured at: the strokes at full scale and their rim.
   const rimmed = (s: Strokes) => dilate(upscaleMask(s.near, half.w, half.h, W, H), W, H, RIM_PX);
@@ -143,7 +145,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
     const agreement = (l: Lattice) => agreementAt(foldOnto(l, W, H), detail, mean, ink, marked);
     if (agreement(coarse) > agreement(lattice)) {
       taken = coarse;
-      strokes = strokesAtHalf(coarse, ink);
+      strokes = strokesAtHalf(halfFold(coarse), ink);
       if (!strokes) return null;
       marked = rimmed(strokes);
     }
