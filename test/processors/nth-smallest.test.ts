@@ -1,14 +1,11 @@
 /** The k-th smallest by selection against a sort, on random values with and without ties. */
 import { describe, expect, it } from 'vitest';
 import { nthSmallest } from '../../src/processors/watermark/nth-smallest.js';
+import { seededUniform } from '../helpers/seeded-uniform.js';
 
 describe('nthSmallest', () => {
   it('matches the sorted array at every rank tried, with ties and without', () => {
-    let seed = 11;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const random = seededUniform(11);
     for (let trial = 0; trial < 300; trial++) {
       const n = 1 + Math.floor(random() * 500);
       // Values on a coarse grid half the time, so that ties are common.

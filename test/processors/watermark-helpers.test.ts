@@ -31,6 +31,7 @@ import { withoutNewSeams } from '../../src/processors/watermark/seam-check.js';
 import { withStackedCopies } from '../../src/processors/watermark/stacked-copies.js';
 import { stampsAfloat } from '../../src/processors/watermark/stamp-afloat.js';
 import { unblendInto } from '../../src/processors/watermark/unblend.js';
+import { seededUniform } from '../helpers/seeded-uniform.js';
 import { paint } from '../helpers/synthetic-images.js';
 
 /** A smooth photo-like background: gradients in each channel. */
@@ -83,11 +84,7 @@ describe('fitBlend', () => {
    * (±8 levels, random) and `bias` levels more blue than the ground had (the median took some of the mark).
    */
   const overYellow = (colour: [number, number, number], bias: number) => {
-    let seed = 12345;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const random = seededUniform(12345);
     const n = 2000;
     const b: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
     const m: Planes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
@@ -216,11 +213,8 @@ describe('gradedBackdrop', () => {
   });
 
   it('is null where the border is texture (a photograph behind the product)', () => {
-    let seed = 7;
-    const noise = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return Math.round((seed / 2147483648) * 120);
-    };
+    const uniform = seededUniform(7);
+    const noise = () => Math.round(uniform() * 120);
     const textured = paint(300, 200, (x, y) => {
       const v = sweep(x, y) - 60 + noise();
       return [v, v, v, 255];

@@ -13,6 +13,7 @@ import { LatticeCopies, opacitySaid } from '../../src/processors/watermark/latti
 import { latticeMark } from '../../src/processors/watermark/lattice-mark.js';
 import { highPass, localMean, luminance } from '../../src/processors/watermark/lattice-signal.js';
 import { type Step, tileLattice } from '../../src/processors/watermark/tile-lattice.js';
+import { seededUniform } from '../helpers/seeded-uniform.js';
 import { paint } from '../helpers/synthetic-images.js';
 
 const W = 720;
@@ -78,11 +79,7 @@ function oddStaggeredPlaces(): [number, number][] {
  * seeded random lattice every 6 px, bilinearly smoothed, ±30 levels) like a fabric's weave seen from afar.
  */
 function product(): RawImage {
-  let seed = 12345;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const random = seededUniform(12345);
   const cell = 6;
   const gw = Math.ceil(W / cell) + 2;
   const grid = Array.from({ length: gw * (Math.ceil(H / cell) + 2) }, () => 60 * random() - 30);

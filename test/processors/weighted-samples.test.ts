@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Samples } from '../../src/processors/watermark/weighted-samples.js';
+import { seededUniform } from '../helpers/seeded-uniform.js';
 
 function bySorting(values: number[], weights: number[]): number {
   const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
@@ -18,11 +19,7 @@ function bySorting(values: number[], weights: number[]): number {
 
 describe('Samples.weightedMedian', () => {
   it('matches the sorted definition on random samples, with ties, every other sample and one alone', () => {
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed / 2147483648;
-    };
+    const random = seededUniform(7);
     const samples = new Samples(300);
     for (let trial = 0; trial < 500; trial++) {
       const n = 1 + Math.floor(random() * 300);

@@ -13,6 +13,8 @@
  * 3. the coverage `s ∈ [0, 1]` of each pixel (the glyph's anti-aliasing), by projecting `m − B` on `c − B`:
  *    per-pixel opacity is `α·s`. Stroke interiors are snapped to full coverage, where rendering puts them.
  */
+
+import { nthSmallest } from './nth-smallest.js';
 import { type Box, clamp, dilate, erode } from './raster.js';
 
 export type Planes = [Float32Array, Float32Array, Float32Array];
@@ -418,32 +420,11 @@ function intoGamut(
 }
 
 /**
- * The element a sort would put in the middle (index length >> 1), selected in place (Hoare's quickselect,
- * O(n)): it runs in every iteration of every fit, where copying and sorting cost a fifth of the fit.
+ * The element a sort would put in the middle (index length >> 1), selected in place: it runs in every
+ * iteration of every fit, where copying and sorting cost a fifth of the fit.
  */
 function medianOf(values: Float32Array): number {
-  const k = values.length >> 1;
-  if (values.length === 0) return 0;
-  let lo = 0;
-  let hi = values.length - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i++] = values[j]!;
-        values[j--] = t;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return values[k]!;
+  return values.length === 0 ? 0 : nthSmallest(values, values.length >> 1);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The k-th smallest of a set of numbers without sorting them all: a median or a percentile over a few hundred
- * thousand pixels is wanted once, and a sort of them cost more than the rest of the step.
+ * The k-th smallest of a set of numbers without sorting them all: a tiled mark's median detail or opacity
+ * percentile over a few hundred thousand pixels, and a blend fit's median residual in every iteration, where
+ * a sort cost more than the rest of the step.
  */
 
 /** The `k`-th smallest (0-based) of `values`, which are reordered (Hoare's selection, middle pivot). */
