@@ -21,7 +21,7 @@
 import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import type { TextMap } from './detect-text.js';
-import { fillUnder } from './estimate-alpha.js';
+import { fillUnder, type Planes } from './estimate-alpha.js';
 import { LatticeCopies, MIN_CONTRAST, opacitySaid, type Reading, said } from './lattice-copies.js';
 import { highPass, localMean, luminance } from './lattice-signal.js';
 import { nthSmallest } from './nth-smallest.js';
@@ -126,7 +126,8 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const fineCells = halfFold(lattice);
   let strokes = strokesAtHalf(fineCells);
   if (!strokes) return null;
-  const ink = strokes.ink === 128 ? 128 : brightens(strokes.near, half.lum, half.w, half.h) ? 255 : 0;
+  const ink =
+    strokes.ink === 128 ? 128 : brightens(upscaleMask(strokes.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
   if (ink !== strokes.ink) strokes = strokesAtHalf(fineCells, ink);
@@ -392,18 +393,19 @@ function agreementAt(
 }
 
 /**
- * Whether the mark brightens what lies under its strokes (`near`, over the luminance `lum`, at half
- * resolution). A white and a black mark whose copies all lie on one side of both inks fold to the same detail
- * with opposite signs: for the wrong one, the strokes found are the halo the local mean leaves around the
- * letters, their outline. So the pixels within SIGN_REACH of the strokes, the letters whole, are weighed
- * against the photo filled in from beyond them: within the rim alone, the letters' insides darkened the fill
- * and a black mark over a pale sweep passed for white.
+ * Whether the mark brightens what lies under its strokes (`near`). A white and a black mark whose copies all
+ * lie on one side of both inks fold to the same detail with opposite signs: for the wrong one, the strokes
+ * found are the halo the local mean leaves around the letters, their outline. So the pixels within
+ * SIGN_REACH of the strokes, the letters whole, are weighed against the photo filled in from beyond them:
+ * within the rim alone, the letters' insides darkened the fill and a black mark over a pale sweep passed for
+ * white.
  */
-function brightens(near: Uint8Array, lum: Float32Array, w: number, h: number): boolean {
-  const around = dilate(near, w, h, Math.ceil(SIGN_REACH / 2));
-  const under = fillUnder([lum, lum, lum], around, w, h, Math.ceil(FILL_RADIUS / 2))[0];
+function brightens(near: Uint8Array, m: Planes, W: number, H: number): boolean {
+  const around = dilate(near, W, H, SIGN_REACH);
+  const under = fillUnder(m, around, W, H, FILL_RADIUS);
   let change = 0;
-  for (let i = 0; i < around.length; i++) if (around[i]) change += lum[i]! - under[i]!;
+  for (let i = 0; i < around.length; i++)
+    if (around[i]) change += m[0][i]! + m[1][i]! + m[2][i]! - under[0][i]! - under[1][i]! - under[2][i]!;
   return change > 0;
 }
 
@@ -413,7 +415,7 @@ function halfResolution(image: RawImage) {
   const h = Math.floor(image.height / 2);
   const lum = luminance(image, 2);
   const mean = localMean(lum, w, h);
-  return { w, h, lum, mean, detail: detailOf(lum, mean) };
+  return { w, h, mean, detail: detailOf(lum, mean) };
 }
 
 /** The lattice at half resolution. */
