@@ -123,18 +123,21 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
   const halfFold = (l: Lattice) => foldOnto(halved(l), half.w, half.h);
   const strokesAtHalf = (cells: Folded, ink?: number) =>
     strokesOn(cells, half.detail, half.mean, half.w, half.h, ink);
+  const atFullScale = (s: Strokes) => upscaleMask(s.near, half.w, half.h, W, H);
   const fineCells = halfFold(lattice);
   let strokes = strokesAtHalf(fineCells);
   if (!strokes) return null;
-  const ink =
-    strokes.ink === 128 ? 128 : brightens(upscaleMask(strokes.near, half.w, half.h, W, H), m, W, H) ? 255 : 0;
+  let near = atFullScale(strokes);
+  const ink = strokes.ink === 128 ? 128 : brightens(near, m, W, H) ? 255 : 0;
   // Folded in the other extreme ink, the strokes were the halo around the letters: folded again in this one,
   // they are the letters.
-  if (ink !== strokes.ink) strokes = strokesAtHalf(fineCells, ink);
-  if (!strokes) return null;
+  if (ink !== strokes.ink) {
+    strokes = strokesAtHalf(fineCells, ink);
+    if (!strokes) return null;
+    near = atFullScale(strokes);
+  }
   // The pixels the opacity is measured at: the strokes at full scale and their rim.
-  const rimmed = (s: Strokes) => dilate(upscaleMask(s.near, half.w, half.h, W, H), W, H, RIM_PX);
-  let marked = rimmed(strokes);
+  let marked = dilate(near, W, H, RIM_PX);
   // Rows that may be staggered by an odd half step: the lattice whose copies agree better on the strokes, at
   // full resolution (at half, the half step is lost in the fold's rounding). The coarse one holds the same
   // copies as the fine one, in two groups: it is not tested again.
@@ -148,7 +151,7 @@ export function latticeMark(image: RawImage, map: TextMap, lines: readonly Regio
       taken = coarse;
       strokes = strokesAtHalf(halfFold(coarse), ink);
       if (!strokes) return null;
-      marked = rimmed(strokes);
+      marked = dilate(atFullScale(strokes), W, H, RIM_PX);
     }
   }
   const under = fillUnder(m, marked, W, H, FILL_RADIUS);
