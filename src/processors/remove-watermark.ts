@@ -230,10 +230,26 @@ export const removeWatermark = defineProcessor({
         a && strokesAreLetters(a, regions[from + i]!.textHeight) ? a : null,
       );
       const judged: Found[] = [];
+      const verdictOn = (a: RegionAnalysis | null) =>
+        a ? classify(a, ground, image.width, image.height, thresholds, graded !== null) : null;
       lettered.forEach((a, i) => {
-        if (!a) return;
-        const verdict = classify(a, ground, image.width, image.height, thresholds, graded !== null);
-        if (verdict.overlay) judged.push({ analysis: a, verdict, region: from + i });
+        const verdict = verdictOn(a);
+        if (a && verdict?.overlay) {
+          judged.push({ analysis: a, verdict, region: from + i });
+          return;
+        }
+        // Rejected where one blend fitted over all its deviations explains little: the mark's letters may be
+        // of one side, lighter or darker, and the texture under them of both. Not on a studio backdrop: there
+        // the product fills the frame, and its own pale print over a bezel's edge fits one side as well.
+        if (plain) return;
+        const region = regions[from + i]!;
+        const again = analyseRegion(image, region, undefined, 'one side');
+        const lettersAgain = again && strokesAreLetters(again, region.textHeight) ? again : null;
+        const verdictAgain = verdictOn(lettersAgain);
+        if (!lettersAgain || !verdictAgain?.overlay) return;
+        analyses[from + i] = lettersAgain;
+        lettered[i] = lettersAgain;
+        judged.push({ analysis: lettersAgain, verdict: verdictAgain, region: from + i });
       });
       return { lettered, judged };
     };

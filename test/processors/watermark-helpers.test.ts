@@ -134,6 +134,8 @@ describe('analyseRegion + unblendInto', () => {
     const restored = { ...marked, data: out };
     expect(psnrOn(marked, clean, mask)).toBeLessThan(20);
     expect(psnrOn(restored, clean, mask)).toBeGreaterThan(35);
+    // One blend explains the whole region: fitting one side of it alone has nothing to add.
+    expect(analyseRegion(marked, region, undefined, 'one side')).toBeNull();
   });
 });
 

@@ -82,9 +82,16 @@ export function cropPlanes(image: RawImage, box: Box): Planes {
 
 /**
  * Measures a region: its background, the blend that fits it (or `given`, a blend found elsewhere, kept as it is),
- * and its coverage, refined twice.
+ * and its coverage, refined twice. With `fit` 'one side', the blend is fitted over the pixels lighter than their
+ * background or over those darker, whichever explains more, and only where one fit over both explains little
+ * (null otherwise: the region's first analysis stands).
  */
-export function analyseRegion(image: RawImage, region: Region, given?: BlendModel): RegionAnalysis | null {
+export function analyseRegion(
+  image: RawImage,
+  region: Region,
+  given?: BlendModel,
+  fit: 'both sides' | 'one side' = 'both sides',
+): RegionAnalysis | null {
   const radius = Math.max(4, Math.round(0.6 * region.textHeight));
   const box = grownBox(region.box, radius, image.width, image.height);
   const w = box.x1 - box.x0;
@@ -114,8 +121,13 @@ export function analyseRegion(image: RawImage, region: Region, given?: BlendMode
   const mask = Uint8Array.from(subCrop([Float32Array.from(regionMask), wide[1], wide[2]], w, box, inner)[0]);
   const iw = inner.x1 - inner.x0;
   const ih = inner.y1 - inner.y0;
-  const model =
-    given ?? fitBlend(m, background, deviating(m, background, mask, 4 * NOISE_LEVELS), NOISE_LEVELS);
+  const fitted = () => {
+    const candidates = deviating(m, background, mask, 4 * NOISE_LEVELS);
+    return fit === 'one side'
+      ? oneSideFit(m, background, candidates)
+      : fitBlend(m, background, candidates, NOISE_LEVELS);
+  };
+  const model = given ?? fitted();
   if (!model || model.alpha < 0.03) return null;
 
   const minStroke = Math.max(1, Math.round(region.textHeight / 40));
@@ -208,6 +220,33 @@ export function pooledModel(analyses: readonly RegionAnalysis[]): BlendModel | n
     Int32Array.from({ length: n }, (_, i) => i),
     NOISE_LEVELS,
   );
+}
+
+/** Share of the deviation below which a blend fitted over all deviating pixels is no fit at all. */
+const WEAK_FIT = 0.5;
+
+/**
+ * The better of the blends fitted over the pixels lighter than their background and over those darker, or null
+ * when one fit over both explains enough. A bold pale mark across texture darker and lighter than it (white
+ * letters over an iceberg, sea and sky) leaves the texture's shading as much deviation as its letters: one fit
+ * over both explains neither, while the letters alone fit one blend.
+ */
+function oneSideFit(m: Planes, b: Planes, candidates: Int32Array): BlendModel | null {
+  const both = fitBlend(m, b, candidates, NOISE_LEVELS);
+  if (both && both.explained >= WEAK_FIT) return null;
+  const lighter: number[] = [];
+  const darker: number[] = [];
+  for (const i of candidates) {
+    const luma =
+      0.299 * (m[0][i]! - b[0][i]!) + 0.587 * (m[1][i]! - b[1][i]!) + 0.114 * (m[2][i]! - b[2][i]!);
+    (luma > 0 ? lighter : darker).push(i);
+  }
+  let best: BlendModel | null = null;
+  for (const side of [lighter, darker]) {
+    const fit = fitBlend(m, b, Int32Array.from(side), NOISE_LEVELS);
+    if (fit && fit.explained > Math.max(best?.explained ?? 0, both?.explained ?? 0)) best = fit;
+  }
+  return best;
 }
 
 /** Indices of region pixels that differ from the background by more than `min` levels (RMS over channels). */
