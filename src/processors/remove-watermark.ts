@@ -46,6 +46,7 @@ import {
   analyseRegion,
   cropPlanes,
   explainWith,
+  oneSideMayFit,
   pooledModel,
   type Region,
   type RegionAnalysis,
@@ -232,24 +233,33 @@ export const removeWatermark = defineProcessor({
       const judged: Found[] = [];
       const verdictOn = (a: RegionAnalysis | null) =>
         a ? classify(a, ground, image.width, image.height, thresholds, graded !== null) : null;
+      // The region measured again with a blend fitted on one side of its deviations (null where one blend over
+      // both explains them), if that too is judged a mark.
+      const oneSide = (region: Region) => {
+        const again = analyseRegion(image, region, undefined, 'one side');
+        const letters = again && strokesAreLetters(again, region.textHeight) ? again : null;
+        const verdict = verdictOn(letters);
+        return letters && verdict?.overlay ? { analysis: letters, verdict } : null;
+      };
       lettered.forEach((a, i) => {
         const verdict = verdictOn(a);
-        if (a && verdict?.overlay) {
-          judged.push({ analysis: a, verdict, region: from + i });
-          return;
+        const accepted = a && verdict?.overlay ? { analysis: a, verdict } : null;
+        // Where one blend fitted over all its deviations explains little, the mark's letters may be of one side,
+        // lighter or darker, and the texture under them of both: a line rejected is looked at again that way,
+        // and a mark found keeps the blend that explains more. A rejected line is not looked at again on a
+        // studio backdrop: there the product fills the frame, and its own pale print over a bezel's edge fits
+        // one side as well.
+        const other = (accepted || !plain) && oneSideMayFit(fresh[i]!) ? oneSide(regions[from + i]!) : null;
+        const taken =
+          other && (!accepted || other.analysis.model.explained > accepted.analysis.model.explained)
+            ? other
+            : accepted;
+        if (!taken) return;
+        if (taken === other) {
+          analyses[from + i] = other.analysis;
+          lettered[i] = other.analysis;
         }
-        // Rejected where one blend fitted over all its deviations explains little: the mark's letters may be
-        // of one side, lighter or darker, and the texture under them of both. Not on a studio backdrop: there
-        // the product fills the frame, and its own pale print over a bezel's edge fits one side as well.
-        if (plain) return;
-        const region = regions[from + i]!;
-        const again = analyseRegion(image, region, undefined, 'one side');
-        const lettersAgain = again && strokesAreLetters(again, region.textHeight) ? again : null;
-        const verdictAgain = verdictOn(lettersAgain);
-        if (!lettersAgain || !verdictAgain?.overlay) return;
-        analyses[from + i] = lettersAgain;
-        lettered[i] = lettersAgain;
-        judged.push({ analysis: lettersAgain, verdict: verdictAgain, region: from + i });
+        judged.push({ ...taken, region: from + i });
       });
       return { lettered, judged };
     };
