@@ -220,6 +220,7 @@ export const removeWatermark = defineProcessor({
     // Ground no print can be on, for the overlay test: the plain backdrop, else a graded one (a lit sweep).
     const graded = plain ? null : gradedBackdrop(image, 3);
     const ground = plain ?? graded?.grown ?? null;
+    const backdrop = plain ? borderColour(image) : null;
     const regions: Region[] = linesOf(map);
     const thresholds = thresholdsFor(sensitivity);
     const analyses: (RegionAnalysis | null)[] = [];
@@ -232,7 +233,7 @@ export const removeWatermark = defineProcessor({
       );
       const judged: Found[] = [];
       const verdictOn = (a: RegionAnalysis | null) =>
-        a ? classify(a, ground, image.width, image.height, thresholds, graded !== null) : null;
+        a ? classify(a, ground, image.width, image.height, thresholds, graded !== null, backdrop) : null;
       // The region measured again with a blend fitted on one side of its deviations (null where one blend over
       // both explains them), if that too is judged a mark.
       const oneSide = (region: Region) => {
@@ -270,7 +271,6 @@ export const removeWatermark = defineProcessor({
     // Identical products side by side repeat their print too, but not a step further on.
     if (found.length === 0) found = confirmedRepeats(image, regions, first.lettered, thresholds);
     // Nothing found on a studio backdrop: a second look, with the backdrop's differences stretched, for pale marks.
-    const backdrop = plain ? borderColour(image) : null;
     if (found.length === 0 && plain && backdrop && huedPiecesAfloat(image, plain, backdrop)) {
       const from = regions.length;
       regions.push(...(await faintTextRegions(image, plain, backdrop, context.models, linesOf, regions)));

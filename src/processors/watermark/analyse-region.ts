@@ -389,6 +389,27 @@ export function strokeGroundShare(a: RegionAnalysis, mask: Uint8Array, width: nu
   return all > 0 ? on / all : 0;
 }
 
+/** Levels (per channel) within which a restored stroke pixel counts as the colour it should give back. */
+const RESTORED_TOLERANCE = 12;
+
+/** Share of a region's strokes (coverage above one half) that its blend restores to `colour`. */
+export function restoredShareOf(a: RegionAnalysis, colour: readonly number[]): number {
+  const { alpha, colour: ink } = a.model;
+  let strokes = 0;
+  let restored = 0;
+  for (let i = 0; i < a.coverage.length; i++) {
+    const c = a.coverage[i]!;
+    if (c <= 0.5) continue;
+    strokes++;
+    const k = c * alpha;
+    let within = true;
+    for (let ch = 0; ch < 3 && within; ch++)
+      within = Math.abs((a.pixels[ch]![i]! - k * ink[ch]!) / (1 - k) - colour[ch]!) <= RESTORED_TOLERANCE;
+    if (within) restored++;
+  }
+  return strokes > 0 ? restored / strokes : 0;
+}
+
 /** Share of the unmarked pixels (coverage 0) around a region's strokes that lie on a mask (image-sized). */
 export function groundShareOn(a: RegionAnalysis, mask: Uint8Array, width: number): number {
   return shareOn(a, mask, width, (c) => c <= 0);

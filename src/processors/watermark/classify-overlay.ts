@@ -19,6 +19,7 @@ import type { RawImage } from '../types.js';
 import {
   groundShareOn,
   type RegionAnalysis,
+  restoredShareOf,
   strokeBox,
   strokeGroundShare,
   strokeShareOn,
@@ -105,6 +106,7 @@ export function classify(
   height: number,
   t: Thresholds,
   graded = false,
+  backdropColour: readonly number[] | null = null,
 ): Verdict {
   if (!plausibleBlend(a, t)) {
     // Wholly on the backdrop the restored pixels are the backdrop whatever α is, so a looser fit will do there:
@@ -135,7 +137,7 @@ export function classify(
     ? 0
     : graded
       ? strokeGroundShare(a, plainBackground, width)
-      : strokeShareOn(a, plainBackground, width);
+      : shareOnPlain(a, plainBackground, width, t, backdropColour);
   const neutral = isNeutral(a.model.colour);
   // A coloured line could be print on a white product that the backdrop's flood reached; it counts as floating
   // only when the ground all round it is the backdrop too, with no product edge or shading in its box.
@@ -164,6 +166,31 @@ export function classify(
     return { overlay: true, confidence: clamp(0.4 + 0.4 * fit, 0, 1), reason: 'small mark in a corner' };
   }
   return { overlay: false, confidence: 0, reason: 'flat background on the product: could be print' };
+}
+
+/** Share of a bold line's strokes that un-blending must give back as the backdrop's colour to count whole. */
+const RESTORED_AS_BACKDROP = 0.9;
+
+/**
+ * Share of a line's strokes on a plain backdrop, pixel by pixel; or, where that falls short, letter by letter
+ * by the ground around each (`strokeGroundShare`), if un-blending the strokes gives back the backdrop's colour.
+ * The flood that finds the backdrop stops at a bold letter's edge, so a bold grey "SAMPLE" on white seems to lie
+ * a third on it; a bold line over a mesh bag or a rope's grip has backdrop round it too, but gives back the
+ * product.
+ */
+function shareOnPlain(
+  a: RegionAnalysis,
+  plainBackground: Uint8Array,
+  width: number,
+  t: Thresholds,
+  backdropColour: readonly number[] | null,
+): number {
+  const share = strokeShareOn(a, plainBackground, width);
+  if (share >= t.onBackground || !backdropColour) return share;
+  const whole = strokeGroundShare(a, plainBackground, width);
+  return whole >= t.onBackground && restoredShareOf(a, backdropColour) >= RESTORED_AS_BACKDROP
+    ? whole
+    : share;
 }
 
 /**
