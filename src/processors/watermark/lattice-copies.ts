@@ -7,6 +7,7 @@
  * points are those of one cell on a half-pixel grid; each pixel reads its own point between them.
  */
 import type { Planes } from './estimate-alpha.js';
+import { type CellPlace, LatticeCell } from './lattice-cell.js';
 import type { Step } from './tile-lattice.js';
 import { Samples } from './weighted-samples.js';
 
@@ -71,11 +72,7 @@ function wholeBlocks(weight: Float32Array, W: number): Uint8Array {
 
 /** The copies of every pixel on a lattice of (fractional) steps v1, v2 over a W × H image. */
 export class LatticeCopies {
-  private readonly ax: number;
-  private readonly ay: number;
-  private readonly bx: number;
-  private readonly by: number;
-  private readonly det: number;
+  private readonly cell: LatticeCell;
   /** The range of lattice coordinates over the image. */
   private readonly sMin: number;
   private readonly sMax: number;
@@ -88,14 +85,12 @@ export class LatticeCopies {
     private readonly W: number,
     private readonly H: number,
   ) {
-    [this.ax, this.ay] = lattice.v1;
-    [this.bx, this.by] = lattice.v2;
-    this.det = this.ax * this.by - this.ay * this.bx;
+    this.cell = new LatticeCell(lattice);
     const corners = [
-      this.coords(0, 0),
-      this.coords(W - 1, 0),
-      this.coords(0, H - 1),
-      this.coords(W - 1, H - 1),
+      this.cell.coords(0, 0),
+      this.cell.coords(W - 1, 0),
+      this.cell.coords(0, H - 1),
+      this.cell.coords(W - 1, H - 1),
     ];
     this.sMin = Math.min(...corners.map((c) => c[0]));
     this.sMax = Math.max(...corners.map((c) => c[0]));
@@ -108,11 +103,6 @@ export class LatticeCopies {
     return Math.ceil((this.sMax - this.sMin + 2) * (this.tMax - this.tMin + 2));
   }
 
-  /** Lattice coordinates of a point. */
-  private coords(x: number, y: number): Step {
-    return [(this.by * x - this.bx * y) / this.det, (this.ax * y - this.ay * x) / this.det];
-  }
-
   /**
    * The mark's opacity at every `marked` pixel: the contrast-weighted median of what the copies say (`said`),
    * clipped at 0. It is measured once per point of one cell, on a grid of GRID points per pixel in the cell,
@@ -121,12 +111,13 @@ export class LatticeCopies {
    * copy-count times over.
    */
   opacities(marked: Uint8Array, said: OpacitySaid): Float32Array {
-    const { W, ax, ay, bx, by, det } = this;
+    const { W, cell } = this;
     // The cell's bounding box on whole pixels, with the rows and columns Catmull-Rom reads around it (−1, +2).
-    const u0 = Math.floor(Math.min(0, ax, bx, ax + bx)) - 1;
-    const v0 = Math.floor(Math.min(0, ay, by, ay + by)) - 1;
-    const gw = (Math.ceil(Math.max(0, ax, bx, ax + bx)) + 3 - u0) * GRID;
-    const gh = (Math.ceil(Math.max(0, ay, by, ay + by)) + 3 - v0) * GRID;
+    const bounds = cell.bounds();
+    const u0 = Math.floor(bounds.x0) - 1;
+    const v0 = Math.floor(bounds.y0) - 1;
+    const gw = (Math.ceil(bounds.x1) + 3 - u0) * GRID;
+    const gh = (Math.ceil(bounds.y1) + 3 - v0) * GRID;
     // Each marked pixel's point in the cell, and the grid points its reading needs.
     let count = 0;
     for (let p = 0; p < marked.length; p++) if (marked[p]) count++;
@@ -134,15 +125,13 @@ export class LatticeCopies {
     const pointU = new Float64Array(count);
     const pointV = new Float64Array(count);
     const needed = new Uint8Array(gw * gh);
+    const at: CellPlace = { i: 0, j: 0, dx: 0, dy: 0 };
     for (let p = 0, k = 0; p < marked.length; p++) {
       if (!marked[p]) continue;
       const x = p % W;
-      const y = (p - x) / W;
-      // Lattice coordinates (`coords`, inlined: this runs at every marked pixel).
-      const i = Math.floor((by * x - bx * y) / det + 1e-9);
-      const j = Math.floor((ax * y - ay * x) / det + 1e-9);
-      const u = (x - i * ax - j * bx - u0) * GRID;
-      const v = (y - i * ay - j * by - v0) * GRID;
+      cell.place(x, (p - x) / W, at);
+      const u = (at.dx - u0) * GRID;
+      const v = (at.dy - v0) * GRID;
       pixel[k] = p;
       pointU[k] = u;
       pointV[k++] = v;
@@ -167,8 +156,9 @@ export class LatticeCopies {
 
   /** Into `samples` (cleared first), what every copy of the point (x, y) inside the image says. */
   private gatherAt(x: number, y: number, said: OpacitySaid, samples: Samples): void {
-    const { W, H, ax, ay, bx, by, read } = this;
-    const [s, t] = this.coords(x, y);
+    const { W, H, read } = this;
+    const { ax, ay, bx, by } = this.cell;
+    const [s, t] = this.cell.coords(x, y);
     samples.clear();
     for (let i = Math.ceil(this.sMin - s); i <= Math.floor(this.sMax - s); i++)
       for (let j = Math.ceil(this.tMin - t); j <= Math.floor(this.tMax - t); j++)

@@ -22,6 +22,7 @@ import type { RawImage } from '../types.js';
 import { cropPlanes, type Region } from './analyse-region.js';
 import type { TextMap } from './detect-text.js';
 import { fillUnder, type Planes } from './estimate-alpha.js';
+import { type CellPlace, LatticeCell } from './lattice-cell.js';
 import { LatticeCopies, MIN_CONTRAST, opacitySaid, type Reading, said } from './lattice-copies.js';
 import { highPass, localMean, luminance } from './lattice-signal.js';
 import { nthSmallest } from './nth-smallest.js';
@@ -243,25 +244,21 @@ interface Folded {
 }
 
 function foldOnto(lattice: Lattice, W: number, H: number): Folded {
-  const [ax, ay] = lattice.v1;
-  const [bx, by] = lattice.v2;
-  const det = ax * by - ay * bx;
+  const cell = new LatticeCell(lattice);
+  const bounds = cell.bounds();
   // The steps are fractional (copies between pixels): a pixel folds to the nearest whole position.
-  const x0 = Math.floor(Math.min(0, ax, bx, ax + bx));
-  const y0 = Math.floor(Math.min(0, ay, by, ay + by));
-  const boxWidth = Math.ceil(Math.max(0, ax, bx, ax + bx)) - x0 + 2;
-  const boxHeight = Math.ceil(Math.max(0, ay, by, ay + by)) - y0 + 2;
+  const x0 = Math.floor(bounds.x0);
+  const y0 = Math.floor(bounds.y0);
+  const boxWidth = Math.ceil(bounds.x1) - x0 + 2;
+  const boxHeight = Math.ceil(bounds.y1) - y0 + 2;
   const count = boxWidth * boxHeight;
   const of = new Int32Array(W * H);
   const start = new Int32Array(count + 1);
+  const at: CellPlace = { i: 0, j: 0, dx: 0, dy: 0 };
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
-      // Lattice coordinates of the pixel; their whole parts say which copy's cell it lies in.
-      const i = Math.floor((by * x - bx * y) / det + 1e-9);
-      const j = Math.floor((ax * y - ay * x) / det + 1e-9);
-      const cx = Math.round(x - i * ax - j * bx) - x0;
-      const cy = Math.round(y - i * ay - j * by) - y0;
-      const c = cy * boxWidth + cx;
+      cell.place(x, y, at);
+      const c = (Math.round(at.dy) - y0) * boxWidth + Math.round(at.dx) - x0;
       of[y * W + x] = c;
       start[c + 1]!++;
     }
