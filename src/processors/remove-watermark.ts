@@ -244,23 +244,19 @@ export const removeWatermark = defineProcessor({
       };
       lettered.forEach((a, i) => {
         const verdict = verdictOn(a);
-        const accepted = a && verdict?.overlay ? { analysis: a, verdict } : null;
-        // Where one blend fitted over all its deviations explains little, the mark's letters may be of one side,
-        // lighter or darker, and the texture under them of both: a line rejected is looked at again that way,
-        // and a mark found keeps the blend that explains more. A rejected line is not looked at again on a
-        // studio backdrop: there the product fills the frame, and its own pale print over a bezel's edge fits
-        // one side as well.
-        const other = (accepted || !plain) && oneSideMayFit(fresh[i]!) ? oneSide(regions[from + i]!) : null;
-        const taken =
-          other && (!accepted || other.analysis.model.explained > accepted.analysis.model.explained)
-            ? other
-            : accepted;
-        if (!taken) return;
-        if (taken === other) {
-          analyses[from + i] = other.analysis;
-          lettered[i] = other.analysis;
+        if (a && verdict?.overlay) {
+          judged.push({ analysis: a, verdict, region: from + i });
+          return;
         }
-        judged.push({ ...taken, region: from + i });
+        // Where one blend fitted over all its deviations explains little, the mark's letters may be of one side,
+        // lighter or darker, and the texture under them of both: a line rejected is looked at again that way.
+        // Not on a studio backdrop: there the product fills the frame, and its own pale print over a bezel's edge
+        // fits one side as well.
+        const other = !plain && oneSideMayFit(fresh[i]!) ? oneSide(regions[from + i]!) : null;
+        if (!other) return;
+        analyses[from + i] = other.analysis;
+        lettered[i] = other.analysis;
+        judged.push({ ...other, region: from + i });
       });
       return { lettered, judged };
     };
