@@ -646,6 +646,38 @@ describe('remove_watermark', () => {
     expect(reasons).toContain('floats on the plain background');
   });
 
+  it('removes an opaque ID set in the corner of the plain margin, as stock previews carry, and keeps the product', async () => {
+    // Too dense to un-blend (α ≈ 1), it was refused as a blend that does not fit; small, neutral, in a corner
+    // and over flat ground, it is a credit, and the ground is inpainted back under it (93.7 dB today: the margin
+    // is pure white).
+    const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
+    const { data: ink, info } = await sharp({
+      text: { text: '#168667490', font: 'DejaVu Sans Bold 16', dpi: 72 },
+    })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const data = Buffer.from(photo.data);
+    const mask = new Uint8Array(photo.width * photo.height);
+    const x0 = photo.width - info.width - 12;
+    const y0 = photo.height - info.height - 10;
+    for (let y = 0; y < info.height; y++)
+      for (let x = 0; x < info.width; x++) {
+        const a = ink[y * info.width + x]! / 255;
+        if (a <= 0) continue;
+        const i = (y0 + y) * photo.width + x0 + x;
+        mask[i] = 1;
+        for (let k = 0; k < 3; k++) data[4 * i + k] = Math.round((1 - a) * data[4 * i + k]!);
+      }
+    const image = { ...photo, data };
+    const result = await removeFrom(image);
+    const score = scoreRemoval(image, result.image, photo, mask);
+    const reasons = (result.metadata.regions as { reason: string }[]).map((r) => r.reason);
+    expect(reasons).toContain('opaque credit in a corner, over flat ground');
+    expect(score.gainDb).toBeGreaterThanOrEqual(15);
+    expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
+  });
+
   it('removes a bold white name across an iceberg, sea and sky (real stock preview "© my company name")', async () => {
     // One blend fitted over all the line's deviations explained none of them (α 0.04): the ice's shading is as
     // far from the median background as the letters. The letters alone, lighter than their ground, fit α 0.54.

@@ -115,7 +115,11 @@ export function classify(
       plainBackground !== null &&
       plausibleBlend(a, { ...t, explained: t.explained - LOOSE_FIT }) &&
       whollyOnBackdrop(a, plainBackground, width);
-    if (!looselyAfloat) return { overlay: false, confidence: 0, reason: 'blend does not fit' };
+    if (!looselyAfloat) {
+      if (opaqueCredit(a, t, width, height))
+        return { overlay: true, confidence: 0.4, reason: 'opaque credit in a corner, over flat ground' };
+      return { overlay: false, confidence: 0, reason: 'blend does not fit' };
+    }
     return { overlay: true, confidence: 0.4, reason: 'floats on the plain background' };
   }
   const { backgroundSpread, explained } = a.model;
@@ -206,6 +210,37 @@ export function strokesAreLetters(a: RegionAnalysis, textHeight: number): boolea
   const { components } = labelComponents(a.width, a.height, (i) => a.coverage[i]! > 0.5);
   const largest = components.reduce((max, c) => Math.max(max, c.area), 0);
   return largest <= MAX_STROKE_AREA * textHeight * textHeight;
+}
+
+/**
+ * A line too dense to un-blend, neutral, small, in a corner, over flat neutral ground: a stock preview's ID or
+ * a credit set opaque on a letterbox or a white margin. Product photos centre the product, and such ground in a
+ * corner is no product surface, so inpainting it restores that ground. A sale tag's white letters lie on its
+ * own red, which is print.
+ */
+function opaqueCredit(a: RegionAnalysis, t: Thresholds, width: number, height: number): boolean {
+  const { alpha, colour, explained, backgroundSpread } = a.model;
+  return (
+    alpha > 0.85 &&
+    explained >= t.explained &&
+    backgroundSpread < t.spread / 2 &&
+    a.strokePixels >= 30 &&
+    isNeutral(colour) &&
+    isNeutral(groundUnderStrokes(a)) &&
+    inCorner(a, width, height)
+  );
+}
+
+/** Mean colour of the background under a region's strokes (coverage above one half). */
+function groundUnderStrokes(a: RegionAnalysis): [number, number, number] {
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (let i = 0; i < a.coverage.length; i++) {
+    if (a.coverage[i]! <= 0.5) continue;
+    for (let k = 0; k < 3; k++) sum[k]! += a.background[k]![i]!;
+    n++;
+  }
+  return n > 0 ? [sum[0]! / n, sum[1]! / n, sum[2]! / n] : [0, 0, 0];
 }
 
 /** Share of the image's width and height within which a region counts as in a corner. */
