@@ -12,6 +12,7 @@ import {
   analyseRegion,
   localStrokes,
   type RegionAnalysis,
+  restoredShareOf,
   strokeGroundShare,
   strokeShareOn,
   withStrokesFrom,
@@ -136,6 +137,21 @@ describe('analyseRegion + unblendInto', () => {
     expect(psnrOn(restored, clean, mask)).toBeGreaterThan(35);
     // One blend explains the whole region: fitting one side of it alone has nothing to add.
     expect(analyseRegion(marked, region, undefined, 'one side')).toBeNull();
+  });
+
+  it('gives back the ground under a grey mark on white, which restoredShareOf counts, and not another', () => {
+    const white = paint(240, 120, () => [255, 255, 255, 255]);
+    blendBars(white, 0.35, [128, 128, 128], [30, 40, 210, 80]);
+    const region = {
+      box: { x0: 20, y0: 30, x1: 220, y1: 90 },
+      mask: new Uint8Array(200 * 60).fill(1),
+      textHeight: 40,
+    };
+    const analysis = analyseRegion(white, region)!;
+    expect(analysis.strokePixels).toBeGreaterThan(1000);
+    expect(restoredShareOf(analysis, [255, 255, 255])).toBeGreaterThan(0.9);
+    // A pale grey backdrop is not what the strokes hide: 30 levels off, past the 12 allowed.
+    expect(restoredShareOf(analysis, [225, 225, 225])).toBeLessThan(0.1);
   });
 });
 
