@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     [];
   console.log(`remove_watermark on ${dir} (${cases.length} images), params ${JSON.stringify(params)}`);
   console.log(
-    `${'image'.padEnd(40)} ${'kind'.padEnd(7)} | ours: gain  in→out dB  outside missed | naive: gain outside | found   ms`,
+    `${'image'.padEnd(40)} ${'kind'.padEnd(7)} | ours: gain  in→out dB  outside missed touched | naive: gain outside touched | found   ms`,
   );
   for (const c of cases) {
     const input = await decode(c.input);
@@ -156,8 +156,8 @@ async function main(): Promise<void> {
     const found = Array.isArray(result.metadata.regions) ? result.metadata.regions.length : 0;
     rows.push({ c, ours, naive, meta: result.metadata, ms });
     console.log(
-      `${c.name.padEnd(40)} ${c.kind.padEnd(7)} | ${fmt(ours.gainDb)} ${fmt(ours.inputDb)}→${fmt(ours.outputDb)} ${fmt(ours.outsideDb)} ${pct(ours.missedShare)} |` +
-        ` ${fmt(naive?.gainDb ?? null)} ${fmt(naive?.outsideDb ?? null)} | ${String(found).padStart(5)} ${ms.toFixed(0).padStart(5)}`,
+      `${c.name.padEnd(40)} ${c.kind.padEnd(7)} | ${fmt(ours.gainDb)} ${fmt(ours.inputDb)}→${fmt(ours.outputDb)} ${fmt(ours.outsideDb)} ${pct(ours.missedShare)} ${pct(ours.touchedShare)} |` +
+        ` ${fmt(naive?.gainDb ?? null)} ${fmt(naive?.outsideDb ?? null)} ${pct(naive?.touchedShare ?? null)} | ${String(found).padStart(5)} ${ms.toFixed(0).padStart(5)}`,
     );
   }
   await models.release();
@@ -175,9 +175,13 @@ function summarise(rows: { c: Case; ours: WatermarkScore; naive: WatermarkScore 
     const nOuts = subset.map((r) => r.naive?.outsideDb).filter((v): v is number => v !== undefined);
     const below = outs.filter((v) => v < 40).length;
     const missed = subset.map((r) => r.ours.missedShare).filter((v): v is number => v !== null);
+    const touched = (of: (r: (typeof subset)[number]) => number | null | undefined) => {
+      const shares = subset.map(of).filter((v): v is number => v !== null && v !== undefined);
+      return pct(shares.length ? mean(shares) : null);
+    };
     console.log(
-      `${label.padEnd(12)} n=${String(subset.length).padStart(2)} | ours gain ${fmt(mean(gains))} dB, outside mean ${fmt(mean(outs))} min ${fmt(Math.min(...outs))} (<40 dB: ${below}), missed ${pct(missed.length ? mean(missed) : null)}` +
-        ` | naive gain ${fmt(mean(nGains))} dB, outside mean ${fmt(mean(nOuts))} min ${fmt(nOuts.length ? Math.min(...nOuts) : null)}`,
+      `${label.padEnd(12)} n=${String(subset.length).padStart(2)} | ours gain ${fmt(mean(gains))} dB, outside mean ${fmt(mean(outs))} min ${fmt(Math.min(...outs))} (<40 dB: ${below}), missed ${pct(missed.length ? mean(missed) : null)}, touched ${touched((r) => r.ours.touchedShare)}` +
+        ` | naive gain ${fmt(mean(nGains))} dB, outside mean ${fmt(mean(nOuts))} min ${fmt(nOuts.length ? Math.min(...nOuts) : null)}, touched ${touched((r) => r.naive?.touchedShare)}`,
     );
   };
   console.log('');
@@ -185,7 +189,8 @@ function summarise(rows: { c: Case; ours: WatermarkScore; naive: WatermarkScore 
     '"outside" is PSNR(out, in) outside the grown mask; for a marked image without a mask (real stock previews)\n' +
       'it covers the whole image, so there it measures how much was changed, mark included, not damage.\n' +
       '"missed" is the share of the error left inside the mark that lies in pixels the output did not change\n' +
-      '(marks not found), the rest lies in pixels it restored imperfectly.',
+      '(marks not found), the rest lies in pixels it restored imperfectly. "touched" is the share of the mark\'s\n' +
+      'pixels (ungrown mask) the output changed by more than 2 levels: without a clean original, the one sign of removal.',
   );
   for (const kind of [...new Set(rows.map((r) => r.c.kind))])
     line(

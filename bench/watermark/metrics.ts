@@ -3,7 +3,8 @@
  * - inside the mark (its mask grown by 3 px, a disc): PSNR(output, clean) − PSNR(input, clean), in dB;
  * - outside the marks, and on whole control images: PSNR(output, input), in dB;
  * - where the error left inside the mark lies: the share of it in pixels the output left as they were (marks
- *   missed) rather than in pixels it changed (marks restored imperfectly), which says what to work on next.
+ *   missed) rather than in pixels it changed (marks restored imperfectly), which says what to work on next;
+ * - the share of the mark's pixels the output changed at all, for real previews with a mask and no original.
  * PSNR is over the R, G and B values of the pixels selected; identical pixels score `IDENTICAL_DB`.
  */
 import type { RawImage } from '../../src/processors/types.js';
@@ -64,6 +65,11 @@ export interface WatermarkScore {
    * null without a clean original or mask, or when no error is left.
    */
   readonly missedShare: number | null;
+  /**
+   * Share (0..1) of the mark's pixels (ungrown mask) that the output changed by more than 2 levels: on real
+   * previews with a hand-drawn mask and no clean original, the one sign of the mark's removal; null for controls.
+   */
+  readonly touchedShare: number | null;
 }
 
 /** Scores one output. `mask` is 1 on the mark (ungrown); null for controls; `clean` may be absent. */
@@ -75,7 +81,16 @@ export function scoreRemoval(
 ): WatermarkScore {
   const grown = mask ? growMask(mask, input.width, input.height, MASK_GROWTH_PX) : null;
   const outsideDb = psnrWhere(output, input, (i) => !grown?.[i]);
-  if (!grown || !clean) return { gainDb: null, inputDb: null, outputDb: null, outsideDb, missedShare: null };
+  const touched = mask ? touchedShare(input, output, mask) : null;
+  if (!grown || !clean)
+    return {
+      gainDb: null,
+      inputDb: null,
+      outputDb: null,
+      outsideDb,
+      missedShare: null,
+      touchedShare: touched,
+    };
   const inputDb = psnrWhere(input, clean, (i) => grown[i] === 1);
   const outputDb = psnrWhere(output, clean, (i) => grown[i] === 1);
   return {
@@ -84,7 +99,26 @@ export function scoreRemoval(
     outputDb,
     outsideDb,
     missedShare: missedShare(input, output, clean, grown),
+    touchedShare: touched,
   };
+}
+
+/** Levels a channel must move by for a pixel to count as changed (`touchedShare`). */
+const TOUCHED_LEVELS = 2;
+
+function touchedShare(input: RawImage, output: RawImage, mask: Uint8Array): number | null {
+  let marked = 0;
+  let touched = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    marked++;
+    for (let k = 0; k < 3; k++)
+      if (Math.abs(output.data[i * 4 + k]! - input.data[i * 4 + k]!) > TOUCHED_LEVELS) {
+        touched++;
+        break;
+      }
+  }
+  return marked > 0 ? touched / marked : null;
 }
 
 function missedShare(input: RawImage, output: RawImage, clean: RawImage, grown: Uint8Array): number | null {

@@ -1,6 +1,6 @@
 /**
  * The watermark scores that eval:wm prints: the split of the error left inside the mark between pixels the
- * output left alone (missed) and pixels it changed (restored imperfectly).
+ * output left alone (missed) and pixels it changed (restored imperfectly), and the share of the mark touched.
  */
 import { describe, expect, it } from 'vitest';
 import { scoreRemoval } from '../../../bench/watermark/metrics.js';
@@ -44,5 +44,17 @@ describe('scoreRemoval', () => {
     expect(scoreRemoval(input, imperfect, clean, mask).missedShare).toBe(0);
     expect(scoreRemoval(input, flat(40, 10, 200), clean, mask).missedShare).toBeNull();
     expect(scoreRemoval(input, input, null, null).missedShare).toBeNull();
+  });
+
+  it('counts the marked pixels changed by more than 2 levels as touched, with or without a clean original', () => {
+    const output = flat(40, 10, 200);
+    setPixel(output, 5, 5, 152);
+    setPixel(output, 30, 5, 150);
+    // One of the two marked pixels moved by 2 levels only: neither counts; then one moves by 50.
+    expect(scoreRemoval(input, output, null, mask).touchedShare).toBe(0);
+    setPixel(output, 5, 5, 200);
+    expect(scoreRemoval(input, output, null, mask).touchedShare).toBe(0.5);
+    expect(scoreRemoval(input, output, clean, mask).touchedShare).toBe(0.5);
+    expect(scoreRemoval(input, output, null, null).touchedShare).toBeNull();
   });
 });
