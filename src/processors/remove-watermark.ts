@@ -252,7 +252,7 @@ export const removeWatermark = defineProcessor({
         // lighter or darker, and the texture under them of both: a line rejected is looked at again that way.
         // Not on a studio backdrop: there the product fills the frame, and its own pale print over a bezel's edge
         // fits one side as well.
-        const other = !plain && oneSideMayFit(fresh[i]!) ? oneSide(regions[from + i]!) : null;
+        const other = !plain && oneSideMayFit(fresh[i] ?? null) ? oneSide(regions[from + i]!) : null;
         if (!other) return;
         analyses[from + i] = other.analysis;
         lettered[i] = other.analysis;

@@ -395,19 +395,25 @@ const RESTORED_TOLERANCE = 12;
 /** Share of a region's strokes (coverage above one half) that its blend restores to `colour`. */
 export function restoredShareOf(a: RegionAnalysis, colour: readonly number[]): number {
   const { alpha, colour: ink } = a.model;
-  let strokes = 0;
-  let restored = 0;
-  for (let i = 0; i < a.coverage.length; i++) {
-    const c = a.coverage[i]!;
-    if (c <= 0.5) continue;
-    strokes++;
-    const k = c * alpha;
+  return strokeShareWhere(a, (i) => {
+    const k = a.coverage[i]! * alpha;
     let within = true;
     for (let ch = 0; ch < 3 && within; ch++)
       within = Math.abs((a.pixels[ch]![i]! - k * ink[ch]!) / (1 - k) - colour[ch]!) <= RESTORED_TOLERANCE;
-    if (within) restored++;
+    return within;
+  });
+}
+
+/** Share of a region's strokes (coverage above one half) at whose pixel (index over the crop) `holds` is true. */
+export function strokeShareWhere(a: RegionAnalysis, holds: (i: number) => boolean): number {
+  let strokes = 0;
+  let on = 0;
+  for (let i = 0; i < a.coverage.length; i++) {
+    if (a.coverage[i]! <= 0.5) continue;
+    strokes++;
+    if (holds(i)) on++;
   }
-  return strokes > 0 ? restored / strokes : 0;
+  return strokes > 0 ? on / strokes : 0;
 }
 
 /** Share of the unmarked pixels (coverage 0) around a region's strokes that lie on a mask (image-sized). */

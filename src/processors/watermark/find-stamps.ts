@@ -16,6 +16,7 @@ import {
   NOISE_LEVELS,
   type Region,
   type RegionAnalysis,
+  strokeShareWhere,
 } from './analyse-region.js';
 import {
   borderColour,
@@ -169,14 +170,9 @@ function explainedOnly(a: RegionAnalysis): RegionAnalysis {
 
 /** Share of the stroke pixels whose background is within SWEEP_TOLERANCE of `colour`. */
 function shareOverColour(a: RegionAnalysis, colour: readonly number[]): number {
-  let on = 0;
-  let all = 0;
-  for (let i = 0; i < a.coverage.length; i++) {
-    if (a.coverage[i]! <= 0.5) continue;
-    all++;
+  return strokeShareWhere(a, (i) => {
     let near = true;
     for (let k = 0; k < 3 && near; k++) near = Math.abs(a.background[k]![i]! - colour[k]!) <= SWEEP_TOLERANCE;
-    if (near) on++;
-  }
-  return all > 0 ? on / all : 0;
+    return near;
+  });
 }
