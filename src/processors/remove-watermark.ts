@@ -43,13 +43,15 @@ import { ppOcrV4Det } from '../models/ppocr-det.js';
 import { type Box, unionBox } from './connected-components.js';
 import { defineProcessor, type JsonValue, type RawImage } from './types.js';
 import {
-  analyseRegion,
+  analyseMeasured,
   cropPlanes,
   explainWith,
+  measureRegion,
   oneSideMayFit,
   pooledModel,
   type Region,
   type RegionAnalysis,
+  type RegionMeasure,
   refine,
   withStrokesFrom,
 } from './watermark/analyse-region.js';
@@ -225,7 +227,8 @@ export const removeWatermark = defineProcessor({
     const thresholds = thresholdsFor(sensitivity);
     const analyses: (RegionAnalysis | null)[] = [];
     const judge = (from: number) => {
-      const fresh = regions.slice(from).map((r) => analyseRegion(image, r));
+      const measures = regions.slice(from).map((r) => measureRegion(image, r));
+      const fresh = measures.map((m) => analyseMeasured(m));
       analyses.push(...fresh);
       // Regions whose strokes are no letters (one piece along the line) are neither judged nor paired below.
       const lettered = fresh.map((a, i) =>
@@ -236,9 +239,9 @@ export const removeWatermark = defineProcessor({
         a ? classify(a, ground, image.width, image.height, thresholds, graded !== null, backdrop) : null;
       // The region measured again with a blend fitted on one side of its deviations (null where one blend over
       // both explains them), if that too is judged a mark.
-      const oneSide = (region: Region) => {
-        const again = analyseRegion(image, region, undefined, 'one side');
-        const letters = again && strokesAreLetters(again, region.textHeight) ? again : null;
+      const oneSide = (measure: RegionMeasure) => {
+        const again = analyseMeasured(measure, undefined, 'one side');
+        const letters = again && strokesAreLetters(again, measure.region.textHeight) ? again : null;
         const verdict = verdictOn(letters);
         return letters && verdict?.overlay ? { analysis: letters, verdict } : null;
       };
@@ -252,7 +255,7 @@ export const removeWatermark = defineProcessor({
         // lighter or darker, and the texture under them of both: a line rejected is looked at again that way.
         // Not on a studio backdrop: there the product fills the frame, and its own pale print over a bezel's edge
         // fits one side as well.
-        const other = !plain && oneSideMayFit(fresh[i] ?? null) ? oneSide(regions[from + i]!) : null;
+        const other = !plain && oneSideMayFit(fresh[i] ?? null) ? oneSide(measures[i]!) : null;
         if (!other) return;
         analyses[from + i] = other.analysis;
         lettered[i] = other.analysis;

@@ -86,17 +86,26 @@ export function cropPlanes(image: RawImage, box: Box): Planes {
 }
 
 /**
- * Measures a region: its background, the blend that fits it (or `given`, a blend found elsewhere, kept as it is),
- * and its coverage, refined twice. With `fit` 'one side', the blend is fitted over the pixels lighter than their
- * background or over those darker, whichever explains more, and only where one fit over both explains little
- * (null otherwise: the region's first analysis stands).
+ * A region's crop, its median background and its mask: what every blend tried on it is measured against. The
+ * blend fitted over all its deviating pixels is fitted once, when first asked for (`bothSidesFit`).
  */
-export function analyseRegion(
-  image: RawImage,
-  region: Region,
-  given?: BlendModel,
-  fit: 'both sides' | 'one side' = 'both sides',
-): RegionAnalysis | null {
+export interface RegionMeasure {
+  readonly region: Region;
+  /** The crop (the region's box and a small rim) and its size. */
+  readonly box: Box;
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Planes;
+  readonly median: Planes;
+  /** Region mask over `box`. */
+  readonly regionMask: Uint8Array;
+  /** Region pixels that differ from the median by more than JPEG noise: the pixels a blend is fitted on. */
+  readonly deviating: () => Int32Array;
+  readonly bothSidesFit: () => BlendModel | null;
+}
+
+/** Crops a region with the context its median background needs, and measures that background. */
+export function measureRegion(image: RawImage, region: Region): RegionMeasure {
   const radius = Math.max(4, Math.round(0.6 * region.textHeight));
   const box = grownBox(region.box, radius, image.width, image.height);
   const w = box.x1 - box.x0;
@@ -116,28 +125,70 @@ export function analyseRegion(
     x1: Math.min(box.x1, region.box.x1 + INNER_MARGIN_PX),
     y1: Math.min(box.y1, region.box.y1 + INNER_MARGIN_PX),
   };
-  const m = subCrop(wide, w, box, inner);
-  const background = medianBackground(wide, w, h, radius, {
+  const pixels = subCrop(wide, w, box, inner);
+  const median = medianBackground(wide, w, h, radius, {
     x0: inner.x0 - box.x0,
     y0: inner.y0 - box.y0,
     x1: inner.x1 - box.x0,
     y1: inner.y1 - box.y0,
   });
   const mask = Uint8Array.from(subCrop([Float32Array.from(regionMask), wide[1], wide[2]], w, box, inner)[0]);
-  const iw = inner.x1 - inner.x0;
-  const ih = inner.y1 - inner.y0;
-  const fitted = () => {
-    const candidates = deviating(m, background, mask, 4 * NOISE_LEVELS);
-    return fit === 'one side'
-      ? oneSideFit(m, background, candidates)
-      : fitBlend(m, background, candidates, NOISE_LEVELS);
+  const deviatingPixels = once(() => deviating(pixels, median, mask, 4 * NOISE_LEVELS));
+  return {
+    region,
+    box: inner,
+    width: inner.x1 - inner.x0,
+    height: inner.y1 - inner.y0,
+    pixels,
+    median,
+    regionMask: mask,
+    deviating: deviatingPixels,
+    bothSidesFit: once(() => fitBlend(pixels, median, deviatingPixels(), NOISE_LEVELS)),
   };
+}
+
+/** `f`, computed on the first call and remembered. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+}
+
+/**
+ * Measures a region: its background, the blend that fits it (or `given`, a blend found elsewhere, kept as it is),
+ * and its coverage, refined twice. With `fit` 'one side', the blend is fitted over the pixels lighter than their
+ * background or over those darker, whichever explains more, and only where one fit over both explains little
+ * (null otherwise: the region's first analysis stands).
+ */
+export function analyseRegion(
+  image: RawImage,
+  region: Region,
+  given?: BlendModel,
+  fit: 'both sides' | 'one side' = 'both sides',
+): RegionAnalysis | null {
+  return analyseMeasured(measureRegion(image, region), given, fit);
+}
+
+/** `analyseRegion` on a region already measured: a second blend tried on it needs no new crop or median. */
+export function analyseMeasured(
+  measure: RegionMeasure,
+  given?: BlendModel,
+  fit: 'both sides' | 'one side' = 'both sides',
+): RegionAnalysis | null {
+  const { region, pixels: m, median: background, regionMask: mask, width: iw, height: ih } = measure;
+  const fitted = () => (fit === 'one side' ? oneSideFit(measure) : measure.bothSidesFit());
   const model = given ?? fitted();
   if (!model || model.alpha < 0.03) return null;
 
   const minStroke = Math.max(1, Math.round(region.textHeight / 40));
   const first: RegionAnalysis = {
-    box: inner,
+    box: measure.box,
     width: iw,
     height: ih,
     pixels: m,
@@ -245,12 +296,13 @@ export function oneSideMayFit(first: RegionAnalysis | null): boolean {
  * letters over an iceberg, sea and sky) leaves the texture's shading as much deviation as its letters: one fit
  * over both explains neither, while the letters alone fit one blend.
  */
-function oneSideFit(m: Planes, b: Planes, candidates: Int32Array): BlendModel | null {
-  const both = fitBlend(m, b, candidates, NOISE_LEVELS);
+function oneSideFit(measure: RegionMeasure): BlendModel | null {
+  const both = measure.bothSidesFit();
   if (both && both.explained >= WEAK_FIT) return null;
+  const { pixels: m, median: b } = measure;
   const lighter: number[] = [];
   const darker: number[] = [];
-  for (const i of candidates) {
+  for (const i of measure.deviating()) {
     const luma =
       0.299 * (m[0][i]! - b[0][i]!) + 0.587 * (m[1][i]! - b[1][i]!) + 0.114 * (m[2][i]! - b[2][i]!);
     (luma > 0 ? lighter : darker).push(i);
