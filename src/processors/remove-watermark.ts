@@ -62,6 +62,7 @@ import {
   isNeutral,
   plainBackdrop,
   plausibleBlend,
+  type Scene,
   strokesAreLetters,
   type Thresholds,
   thresholdsFor,
@@ -223,6 +224,13 @@ export const removeWatermark = defineProcessor({
     const graded = plain ? null : gradedBackdrop(image, 3);
     const ground = plain ?? graded?.grown ?? null;
     const backdrop = plain ? borderColour(image) : null;
+    const scene: Scene = {
+      width: image.width,
+      height: image.height,
+      backdrop: ground,
+      graded: graded !== null,
+      backdropColour: backdrop,
+    };
     const regions: Region[] = linesOf(map);
     const thresholds = thresholdsFor(sensitivity);
     const analyses: (RegionAnalysis | null)[] = [];
@@ -235,8 +243,7 @@ export const removeWatermark = defineProcessor({
         a && strokesAreLetters(a, regions[from + i]!.textHeight) ? a : null,
       );
       const judged: Found[] = [];
-      const verdictOn = (a: RegionAnalysis | null) =>
-        a ? classify(a, ground, image.width, image.height, thresholds, graded !== null, backdrop) : null;
+      const verdictOn = (a: RegionAnalysis | null) => (a ? classify(a, scene, thresholds) : null);
       // The region measured again with a blend fitted on one side of its deviations (null where one blend over
       // both explains them), if that too is judged a mark.
       const oneSide = (measure: RegionMeasure) => {

@@ -99,15 +99,27 @@ export function isNeutral(colour: readonly number[]): boolean {
   return chroma(colour) < CHROMATIC;
 }
 
-export function classify(
-  a: RegionAnalysis,
-  plainBackground: Uint8Array | null,
-  width: number,
-  height: number,
-  t: Thresholds,
-  graded = false,
-  backdropColour: readonly number[] | null = null,
-): Verdict {
+/** The image a mark is judged in: its size, and the backdrop no print can lie on. */
+export interface Scene {
+  readonly width: number;
+  readonly height: number;
+  /** Image-sized mask of the backdrop (grown), null where the image has none. */
+  readonly backdrop: Uint8Array | null;
+  /** Whether the backdrop is a graded one (`gradedBackdrop`, a lit sweep) rather than one colour. */
+  readonly graded: boolean;
+  /**
+   * A plain backdrop's colour, for bold letters counted by the ground around them (`shareOnPlain`); null where
+   * that test is not wanted.
+   */
+  readonly backdropColour: readonly number[] | null;
+}
+
+/**
+ * Whether a measured region is a watermark or the product's own print, and why: a blend that holds across a
+ * changing background, a mark afloat on the backdrop or crossing onto it, or a small neutral credit in a corner.
+ */
+export function classify(a: RegionAnalysis, scene: Scene, t: Thresholds): Verdict {
+  const { width, height, backdrop: plainBackground, graded, backdropColour } = scene;
   if (!plausibleBlend(a, t)) {
     // Wholly on the backdrop the restored pixels are the backdrop whatever α is, so a looser fit will do there:
     // thin coloured letters keep their JPEG-subsampled chroma off the blend's line.

@@ -24,6 +24,7 @@ import {
   isNeutral,
   MAX_PRODUCT_OVERLAY_ALPHA,
   plausibleBlend,
+  type Scene,
   type Thresholds,
   type Verdict,
 } from './classify-overlay.js';
@@ -53,6 +54,14 @@ export function findStamps(
 ): Stamp[] {
   const stamps: Stamp[] = [];
   const sweep = plain ? borderColour(image) : null;
+  // Stamps are judged without counting bold letters by their ground (`Scene.backdropColour`).
+  const scene: Scene = {
+    width: image.width,
+    height: image.height,
+    backdrop: plain,
+    graded: false,
+    backdropColour: null,
+  };
   const candidates = overlayCandidates(image);
   const g = Math.round(GROW_SHARE * Math.min(image.width, image.height));
   for (const { region, colour, sharp } of candidates) {
@@ -63,7 +72,7 @@ export function findStamps(
     // A stamp is semi-transparent wherever it lies; dense dark folds of a black shirt on a dark sweep fit a
     // black blend near opaque.
     if (analysis.model.alpha > MAX_PRODUCT_OVERLAY_ALPHA) continue;
-    const verdict = classify(analysis, plain, image.width, image.height, t);
+    const verdict = classify(analysis, scene, t);
     let accepted: Verdict | null = verdict.overlay ? verdict : null;
     if (
       !accepted &&
