@@ -136,6 +136,24 @@ async function withLogo(
   return { image: { ...photo, data: marked }, mask };
 }
 
+/**
+ * A logo (shared/datasets/watermarks/logos) laid at `opacity` on a photo, `share` of its short side across
+ * at `at`, removed and scored against the photo.
+ */
+async function logoRemoved(
+  photoFile: string,
+  logo: string,
+  opacity: number,
+  share: number,
+  at: [number, number],
+) {
+  const photo = await decode(photoFile);
+  const side = Math.round(share * Math.min(photo.width, photo.height));
+  const { image, mask } = await withLogo(photo, logo, opacity, side, at);
+  const result = await removeFrom(image);
+  return { result, score: scoreRemoval(image, result.image, photo, mask) };
+}
+
 async function removeFrom(image: RawImage, params: unknown = {}) {
   return removeWatermark.run(image, parseParams(removeWatermark, params), {
     maxSidePx: 10_000,
@@ -367,11 +385,8 @@ describe('remove_watermark', () => {
   // reach, the mug's red tinted the seal's middle pink (1.5 dB). Filled from the backdrop alone, 5.1 dB: the
   // part joined to the mug is not afloat and stays.
   it('fills a seal beside a red mug from the backdrop alone', async () => {
-    const photo = await decode(datasetFile('product-composites', 'images', 'mug_set_solid_13.jpg'));
-    const side = Math.round(0.22 * Math.min(photo.width, photo.height));
-    const { image, mask } = await withLogo(photo, 'logo_authentic_stamp.png', 0.45, side, [920, 60]);
-    const result = await removeFrom(image);
-    const score = scoreRemoval(image, result.image, photo, mask);
+    const photo = datasetFile('product-composites', 'images', 'mug_set_solid_13.jpg');
+    const { score } = await logoRemoved(photo, 'logo_authentic_stamp.png', 0.45, 0.22, [920, 60]);
     expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
     expect(score.gainDb).toBeGreaterThan(4);
   });
@@ -405,11 +420,8 @@ describe('remove_watermark', () => {
     // The icon, the name and the slogan lie apart, further than the strokes of a seal: one stamp all the same.
     // 2.8 dB before hued-stamp.ts, 6.5 with it: the icon over the fabric is left faint, as the ink fitted
     // (159, 255, 57 at 0.33) is paler and thinner than the logo's (135, 255, 26 at 0.4).
-    const photo = await decode(datasetFile('products', 'images', 'magento_mb05-black-0.jpg'));
-    const side = Math.round(0.3 * Math.min(photo.width, photo.height));
-    const { image, mask } = await withLogo(photo, 'logo_pymatting_rgba.png', 0.4, side, [120, 760]);
-    const result = await removeFrom(image);
-    const score = scoreRemoval(image, result.image, photo, mask);
+    const photo = datasetFile('products', 'images', 'magento_mb05-black-0.jpg');
+    const { score } = await logoRemoved(photo, 'logo_pymatting_rgba.png', 0.4, 0.3, [120, 760]);
     expect(score.outsideDb).toBeGreaterThanOrEqual(OUTSIDE_MIN_DB);
     expect(score.gainDb).toBeGreaterThan(5);
   });
