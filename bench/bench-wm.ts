@@ -1,10 +1,11 @@
 /**
  * Time of `remove_watermark` per 1 MP image (issue 5 target: ≤ 300 ms on 2 cores):
  *
- *   npm run bench:wm -- [DIR] [--repeats N] [--params JSON]
+ *   npm run bench:wm -- [DIR] [--repeats N] [--params JSON] [--megapixels N]
  *
  * Every image of DIR (default: the synthetic watermark set's watermarked/ folder) is scaled to one megapixel
- * (aspect kept), then run `repeats` times after one warm-up; the figure per image is the median wall time. The
+ * (aspect kept; `--megapixels` for another size, such as a phone's 12 MP, which is worked on at
+ * WORKING_PIXELS), then run `repeats` times after one warm-up; the figure per image is the median wall time. The
  * text detector's share is timed on its own. Run it on a quiet machine and note the load average it prints;
  * the CPU time (user + system, all threads) is printed beside the wall time as the figure load distorts least.
  */
@@ -22,17 +23,23 @@ import { textProbability } from '../src/processors/watermark/detect-text.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { repeats: { type: 'string', default: '5' }, params: { type: 'string', default: '{}' } },
+  options: {
+    repeats: { type: 'string', default: '5' },
+    params: { type: 'string', default: '{}' },
+    megapixels: { type: 'string', default: '1' },
+  },
 });
 const dir = path.resolve(positionals[0] ?? '../shared/datasets/synthetic-watermarks/watermarked');
 const repeats = Number(flags.repeats);
 const MEGAPIXEL = 1_000_000;
+/** Size every image is scaled to, pixels. */
+const SIZE = Number(flags.megapixels) * MEGAPIXEL;
 /** Issue 5's target, wall time per 1 MP image on 2 cores. */
 const TARGET_MS_PER_MP = 300;
 
-async function oneMegapixel(file: string): Promise<RawImage> {
+async function scaledToSize(file: string): Promise<RawImage> {
   const meta = await sharp(readFileSync(file)).metadata();
-  const scale = Math.sqrt(MEGAPIXEL / ((meta.width ?? 1) * (meta.height ?? 1)));
+  const scale = Math.sqrt(SIZE / ((meta.width ?? 1) * (meta.height ?? 1)));
   const { data, info } = await sharp(readFileSync(file))
     .resize(Math.round((meta.width ?? 1) * scale), Math.round((meta.height ?? 1) * scale))
     .ensureAlpha()
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
     .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
     .sort();
   console.log(
-    `remove_watermark, ${files.length} images scaled to 1 MP, median of ${repeats} runs; load average before: ${loadavg()
+    `remove_watermark, ${files.length} images scaled to ${flags.megapixels} MP, median of ${repeats} runs; load average before: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
@@ -58,7 +65,7 @@ async function main(): Promise<void> {
   const cpuTotals: number[] = [];
   const detector: number[] = [];
   for (const f of files) {
-    const image = await oneMegapixel(path.join(dir, f));
+    const image = await scaledToSize(path.join(dir, f));
     await removeWatermark.run(image, params, { maxSidePx: 100_000, models });
     const runs: number[] = [];
     const cpu: number[] = [];

@@ -103,7 +103,7 @@ import { tiledCopies, yieldTo } from './watermark/tiled-copies.js';
 import { unblendInto } from './watermark/unblend.js';
 import {
   fullScaleMetadata,
-  WORKING_PIXELS,
+  WORKING_ABOVE,
   withCorrection,
   workingCopy,
 } from './watermark/working-resolution.js';
@@ -187,7 +187,7 @@ export const removeWatermark = defineProcessor({
     if (!context.models)
       throw new MediaStudioError('MS_MODEL_INVALID', 'remove_watermark needs the text detector model');
     const withModels = { ...context, models: context.models };
-    if (input.width * input.height <= WORKING_PIXELS) return removeFrom(input, params, withModels);
+    if (input.width * input.height <= WORKING_ABOVE) return removeFrom(input, params, withModels);
     // A large photo is worked on scaled down, and the restoration carried back (working-resolution.ts).
     const { small, scale } = await workingCopy(input);
     context.signal?.throwIfAborted();

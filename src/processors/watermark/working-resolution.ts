@@ -3,19 +3,25 @@
  * every pixel. The detector reads at most 768 px whatever the size, and the rest of the path (the lattice's
  * search at ≤ 512 px, stroke widths, rims and fills in pixels) was built and measured on photos of about one
  * megapixel. Scaled up to 5 MP, two tiled marks of the synthetic set fell from 15.2 and 19.5 dB to 7.7 and
- * −1.2, the second after 55 s; worked on at 2.5 MP, 14.8 and 16.8 in about 3 s. What goes back is the correction (restored − marked), upsampled bilinearly and added
+ * −1.2, the second after 55 s; worked on at 1.5 MP, 15.6 and 19.7 in about 2 s. What goes back is the correction (restored − marked), upsampled bilinearly and added
  * to the full-resolution pixels: where the working copy is unchanged, the photo is too, bit for bit.
  */
 import sharp from 'sharp';
 import type { JsonValue, Metadata, RawImage } from '../types.js';
 
 /**
- * Pixels above which the image is worked on scaled down, to this many. The synthetic sets' photos reach 2 MP
- * and are restored best as they are: worked on at 1.5 MP, a line-screen stamp (shared ms01) was lost and a
- * tiled mark (mh01) lost 0.4–4.9 dB. From 5 MP, working at 2.5 MP and at 1.5 MP did about as well (14.4 and
- * 14.7 dB over eight photos, 9.1 at full size).
+ * Pixels above which the image is worked on scaled down. The synthetic sets' photos reach 2 MP and are restored
+ * best as they are: worked on at 1.5 MP, a line-screen stamp (shared ms01) was lost and a tiled mark (mh01) lost
+ * 0.4–4.9 dB.
  */
-export const WORKING_PIXELS = 2_500_000;
+export const WORKING_ABOVE = 2_500_000;
+
+/**
+ * Pixels of the working copy: about the size the path was measured at. Worked on at 2.5 MP instead, eight
+ * photos enlarged to 5 MP did about as well (14.4 dB against 14.7), but two enlarged to 16 MP worse (15.2
+ * against 18.4: mg05 9.1 against 16.5).
+ */
+export const WORKING_PIXELS = 1_500_000;
 
 /** The image scaled down to WORKING_PIXELS (Lanczos), and the scale (working side / full side). */
 export async function workingCopy(image: RawImage): Promise<{ small: RawImage; scale: number }> {
