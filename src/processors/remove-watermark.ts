@@ -469,25 +469,14 @@ async function removeFrom(
   let alongLine = 0;
   if (shared && kind === 'text') {
     const textHeight = medianTextHeight(found, regions);
+    const marks = found.map((f) => f.analysis);
+    const minExplained = thresholds.explained - SHARED_BLEND_SLACK;
     // A line of large text the detector saw a few letters of: the other letters share the blend and the line.
-    const line = extendLine(
-      image,
-      found.map((f) => f.analysis),
-      shared,
-      textHeight,
-      thresholds.explained - SHARED_BLEND_SLACK,
-      // A graded backdrop's pixels are free of the mark (a grey mark's un-blending stays in the gamut there).
-      // Not the plain one's: white already leaves the gamut, and counting the flood's pixels too cost mg03
-      // of the second set (seed 13) 1.5 dB.
-      graded?.core ?? null,
-    );
-    const more = extendMark(
-      image,
-      found.map((f) => f.analysis),
-      shared,
-      textHeight,
-      thresholds.explained - SHARED_BLEND_SLACK,
-    );
+    // A graded backdrop's pixels are free of the mark (a grey mark's un-blending stays in the gamut there). Not
+    // the plain one's: white already leaves the gamut, and counting the flood's pixels too cost mg03 of the
+    // second set (seed 13) 1.5 dB.
+    const line = extendLine(image, marks, shared, textHeight, minExplained, graded?.core ?? null);
+    const more = extendMark(image, marks, shared, textHeight, minExplained);
     if (more) {
       extended = more.pieces;
       found.push({
