@@ -54,7 +54,6 @@ import {
   cropPlanes,
   explainWith,
   measureRegion,
-  oneSideMayFit,
   pooledModel,
   type Region,
   type RegionAnalysis,
@@ -296,7 +295,7 @@ async function removeFrom(
       // lighter or darker, and the texture under them of both: a line rejected is looked at again that way.
       // Not on a studio backdrop: there the product fills the frame, and its own pale print over a bezel's edge
       // fits one side as well.
-      const other = !plain && oneSideMayFit(fresh[i] ?? null) ? oneSide(measures[i]!) : null;
+      const other = plain ? null : oneSide(measures[i]!);
       if (!other) return;
       analyses[from + i] = other.analysis;
       lettered[i] = other.analysis;

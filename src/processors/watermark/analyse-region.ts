@@ -42,11 +42,6 @@ export interface RegionAnalysis {
   readonly minStroke: number;
   /** The median background the analysis started from (kept to re-measure the region with another blend). */
   readonly median: Planes;
-  /**
-   * Share of the deviation the first blend, fitted over all the region's deviating pixels, explained; absent
-   * where the blend was given or fitted on one side.
-   */
-  readonly firstFitExplained?: number;
 }
 
 /** JPEG-level noise we never try to explain, in 8-bit levels. */
@@ -199,7 +194,6 @@ export function analyseMeasured(
     regionMask: mask,
     minStroke,
     median: background,
-    ...(given || fit === 'one side' ? {} : { firstFitExplained: model.explained }),
   };
   // Strokes from the first background, then the background again from the pixels around the strokes, twice.
   // With a given blend one pass settles the strokes; a fitted one needs two (the fit moves with the strokes).
@@ -283,18 +277,11 @@ export function pooledModel(analyses: readonly RegionAnalysis[]): BlendModel | n
 const WEAK_FIT = 0.5;
 
 /**
- * Whether fitting a blend on one side of a region's deviations (`analyseRegion`'s 'one side') may measure it
- * otherwise: its first analysis found no blend, or one that explained little.
- */
-export function oneSideMayFit(first: RegionAnalysis | null): boolean {
-  return !first || (first.firstFitExplained ?? 1) < WEAK_FIT;
-}
-
-/**
  * The better of the blends fitted over the pixels lighter than their background and over those darker, or null
  * when one fit over both explains enough. A bold pale mark across texture darker and lighter than it (white
  * letters over an iceberg, sea and sky) leaves the texture's shading as much deviation as its letters: one fit
- * over both explains neither, while the letters alone fit one blend.
+ * over both explains neither, while the letters alone fit one blend. The fit over both is the measure's own,
+ * so a line whose first look fitted well is turned away here at no cost.
  */
 function oneSideFit(measure: RegionMeasure): BlendModel | null {
   const both = measure.bothSidesFit();
