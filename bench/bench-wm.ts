@@ -4,8 +4,8 @@
  *   npm run bench:wm -- [DIR] [--repeats N] [--params JSON] [--megapixels N]
  *
  * Every image of DIR (default: the synthetic watermark set's watermarked/ folder) is scaled to one megapixel
- * (aspect kept; `--megapixels` for another size, such as a phone's 12 MP, which is worked on at
- * WORKING_PIXELS), then run `repeats` times after one warm-up; the figure per image is the median wall time. The
+ * (aspect kept; `--megapixels` for another size, such as a phone's 12 MP: above WORKING_ABOVE it is worked on
+ * at WORKING_PIXELS), then run `repeats` times after one warm-up; the figure per image is the median wall time. The
  * text detector's share is timed on its own. Run it on a quiet machine and note the load average it prints;
  * the CPU time (user + system, all threads) is printed beside the wall time as the figure load distorts least.
  */

@@ -284,15 +284,14 @@ function refinedLattice(
   };
   // The lag within r of (x, y) that correlates best; beyond the 3 × 3 step, among those that screen best.
   const refine = (x: number, y: number, r: number): Step => {
-    let lags: { dx: number; dy: number; screen: number }[] = [];
-    for (let dy = -r; dy <= r; dy++)
-      for (let dx = -r; dx <= r; dx++)
-        lags.push({ dx, dy, screen: r > 1 ? correlation(x + dx, y + dy, SCREEN_STRIDE) : 0 });
-    // Kept in scan order, so that ties go to the same lag as a full scan's.
+    let lags: { dx: number; dy: number }[] = [];
+    for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) lags.push({ dx, dy });
     if (r > 1)
       lags = lags
+        .map((l) => ({ ...l, screen: correlation(x + l.dx, y + l.dy, SCREEN_STRIDE) }))
         .sort((p, q) => q.screen - p.screen)
         .slice(0, SCREEN_KEEP)
+        // Back in scan order, so that ties go to the same lag as a full scan's.
         .sort((p, q) => p.dy - q.dy || p.dx - q.dx);
     let best: Step = [x, y];
     let top = Number.NEGATIVE_INFINITY;

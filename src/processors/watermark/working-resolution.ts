@@ -3,8 +3,9 @@
  * every pixel. The detector reads at most 768 px whatever the size, and the rest of the path (the lattice's
  * search at ≤ 512 px, stroke widths, rims and fills in pixels) was built and measured on photos of about one
  * megapixel. Scaled up to 5 MP, two tiled marks of the synthetic set fell from 15.2 and 19.5 dB to 7.7 and
- * −1.2, the second after 55 s; worked on at 1.5 MP, 15.6 and 19.7 in about 2 s. What goes back is the correction (restored − marked), upsampled bilinearly and added
- * to the full-resolution pixels: where the working copy is unchanged, the photo is too, bit for bit.
+ * −1.2, the second after 55 s; worked on at 1.5 MP, 15.6 and 19.7 in about 2 s. What goes back is the
+ * correction (restored − marked), upsampled bilinearly and added to the full-resolution pixels: where the
+ * working copy is unchanged, the photo is too, bit for bit.
  */
 import sharp from 'sharp';
 import type { JsonValue, Metadata, RawImage } from '../types.js';
